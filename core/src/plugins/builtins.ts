@@ -1,0 +1,7 @@
+import type { BuiltinPlugin } from './host.js'
+
+/**
+ * The plugins that ship with goop, by name. Each is its own package under plugins/ and is loaded
+ * lazily, so a peer pays only for the ones it enables. Later issues add site, data, lua, js, …
+ */
+export const builtinPlugins: Record<string, BuiltinPlugin> = {}

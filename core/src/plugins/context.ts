@@ -1,0 +1,177 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Hono } from 'hono'
+import { GoopError, type GoopPlugin, type PluginContext, type PublicListener } from '@goop/sdk'
+import type { HookRegistry } from '../hooks.js'
+import { createLogger, type LogSink } from '../log.js'
+import type { MqService } from '../mq/service.js'
+import type { StreamService } from '../streams/service.js'
+
+/** What the plugin host needs of the kernel to build plugin contexts. */
+export interface Kernel {
+  peerId: string
+  dir: string
+  key: PrivateKey
+  node: Libp2p
+  streams: StreamService
+  mq: MqService
+  hooks: HookRegistry
+  logSink: LogSink
+  /** Exported services: name -> provider and implementation. */
+  services: Map<string, { owner: string, impl: unknown }>
+}
+
+type Disposer = () => void | Promise<void>
+
+/**
+ * Everything one enabled plugin registered, so that disabling it undoes all of it, newest first.
+ */
+export class PluginScope {
+  readonly controller = new AbortController()
+  readonly router = new Hono()
+  private readonly disposers: Disposer[] = []
+  readonly ctx: PluginContext<any>
+
+  constructor (private readonly kernel: Kernel, readonly plugin: GoopPlugin, config: unknown) {
+    const name = plugin.name
+    const owns = (d: Disposer): void => { this.disposers.push(d) }
+    const log = createLogger(`plugin:${name}`, kernel.logSink)
+    const stateDir = join(kernel.dir, 'state', name)
+    let stateMade = false
+    const requires = new Set(plugin.requires ?? [])
+    const provides = new Set(plugin.provides ?? [])
+    const alive = (): void => {
+      if (this.controller.signal.aborted) throw new GoopError('plugin_stopped', `plugin ${name} is disabled`)
+    }
+
+    this.ctx = {
+      name,
+      peerId: kernel.peerId,
+      config,
+      dirs: {
+        peer: kernel.dir,
+        get state () {
+          if (!stateMade) { mkdirSync(stateDir, { recursive: true }); stateMade = true }
+          return stateDir
+        }
+      },
+      log,
+      identity: {
+        peerId: kernel.peerId,
+        sign: async (data) => await kernel.key.sign(data),
+        verify: async (peerId, data, signature) => {
+          try {
+            const key = peerIdFromString(peerId).publicKey
+            return key != null && await key.verify(data, signature)
+          } catch { return false }
+        }
+      },
+      streams: {
+        handle: (protocol, handler, limits) => {
+          alive()
+          // Registration is async in libp2p; the disposer waits for it so disable never races it.
+          const registered = kernel.streams.handle(protocol, handler, limits)
+          registered.catch((err: Error) => { log.error('cannot handle protocol', { protocol, error: err.message }) })
+          owns(async () => { await (await registered.catch(() => undefined))?.() })
+        },
+        open: (peer, protocol, opts) => {
+          alive()
+          const channel = kernel.streams.open(peer, protocol, opts)
+          owns(() => { channel.close() })
+          return channel
+        },
+        request: async (peer, protocol, body, opts) => {
+          alive()
+          return await kernel.streams.open(peer, protocol).request(body, opts)
+        }
+      },
+      mq: {
+        publish: (topic, payload) => { alive(); kernel.mq.publish(topic, payload) },
+        subscribe: (topic, handler) => { alive(); return this.track(kernel.mq.bus.subscribe(topic, handler as any)) },
+        share: (topic) => { alive(); owns(kernel.mq.share(topic)) },
+        send: async (peer, topic, payload, opts) => { alive(); return await kernel.mq.send(peer, topic, payload, opts) },
+        receive: (topic, handler) => { alive(); return this.track(kernel.mq.receive(topic, handler as any)) },
+        subscribeRemote: async (peer, topic, handler) => {
+          alive()
+          return this.track(await kernel.mq.subscribeRemote(peer, topic, handler as any))
+        }
+      },
+      hooks: {
+        declare: (hook, kind) => { alive(); owns(kernel.hooks.declare(hook, kind, name)) },
+        on: (hook, handler, opts) => { alive(); owns(kernel.hooks.on(hook, handler as any, opts, name)) },
+        call: ((hook: string, ...args: unknown[]) => kernel.hooks.call(hook, ...args)) as any
+      },
+      http: {
+        router: this.router,
+        listen: async ({ host = '0.0.0.0', port, app }): Promise<PublicListener> => {
+          alive()
+          const { server, info } = await new Promise<{ server: ReturnType<typeof serve>, info: { port: number } }>((resolve, reject) => {
+            const s = serve({ fetch: app.fetch, hostname: host, port }, (i) => { resolve({ server: s, info: i }) })
+            s.once('error', reject)
+          })
+          owns(() => new Promise<void>(resolve => { server.close(() => { resolve() }); (server as any).closeAllConnections?.() }))
+          const shown = host.includes(':') ? `[${host}]` : host
+          return { host, port: info.port, url: `http://${shown}:${info.port}` }
+        }
+      },
+      peers: {
+        connected: () => kernel.node.getPeers().map(p => p.toString()),
+        dial: async (target) => {
+          alive()
+          await kernel.node.dial(target.startsWith('/') ? multiaddr(target) : peerIdFromString(target), { signal: AbortSignal.timeout(10_000) })
+        }
+      },
+      timers: {
+        setTimeout: (fn, ms) => {
+          alive()
+          const t = setTimeout(fn, ms)
+          return this.track(() => { clearTimeout(t) })
+        },
+        setInterval: (fn, ms) => {
+          alive()
+          const t = setInterval(fn, ms)
+          return this.track(() => { clearInterval(t) })
+        }
+      },
+      signal: this.controller.signal,
+      provide: (service, impl) => {
+        alive()
+        if (!provides.has(service)) throw new GoopError('service_undeclared', `plugin ${name} provides "${service}" without listing it in provides`)
+        const existing = kernel.services.get(service)
+        if (existing != null && existing.owner !== name) throw new GoopError('service_taken', `service "${service}" is already provided by ${existing.owner}`)
+        kernel.services.set(service, { owner: name, impl })
+        owns(() => { if (kernel.services.get(service)?.owner === name) kernel.services.delete(service) })
+      },
+      use: (service) => {
+        if (!requires.has(service)) throw new GoopError('service_undeclared', `plugin ${name} uses "${service}" without listing it in requires`)
+        const entry = kernel.services.get(service)
+        if (entry == null) throw new GoopError('service_missing', `service "${service}" is not provided by any running plugin`)
+        return entry.impl as any
+      },
+      onDispose: (fn) => { owns(fn) }
+    }
+  }
+
+  /** Own a disposer, and hand back an idempotent function that runs it early. */
+  private track (dispose: () => void): () => void {
+    let done = false
+    const once = (): void => { if (!done) { done = true; dispose() } }
+    this.disposers.push(once)
+    return once
+  }
+
+  /** Undo every registration, newest first. Errors are collected, never stop the rest. */
+  async dispose (): Promise<Error[]> {
+    this.controller.abort()
+    const errors: Error[] = []
+    while (this.disposers.length > 0) {
+      const d = this.disposers.pop()!
+      try { await d() } catch (err) { errors.push(err as Error) }
+    }
+    return errors
+  }
+}

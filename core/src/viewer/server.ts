@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import { setCookie } from 'hono/cookie'
+import { streamSSE } from 'hono/streaming'
+import { GoopError, isGoopError, type Logger } from '@goop/sdk'
+import type { EventLog } from '../mq/event-log.js'
+import type { PluginHost } from '../plugins/host.js'
+import { COOKIE, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
+import { viewerPage } from './page.js'
+
+export interface PeerEntry {
+  peerId: string
+  name: string | null
+  online: boolean
+  lastSeen: number
+  sources: string[]
+  addrs: string[]
+}
+
+export interface ViewerDeps {
+  self: () => { peerId: string, name: string, addrs: string[] }
+  peers: () => PeerEntry[]
+  plugins: PluginHost
+  events: EventLog
+  log: Logger
+}
+
+export function errorResponse (c: Context, err: unknown): Response {
+  if (isGoopError(err)) return c.json({ error: { code: err.code, message: err.message } }, err.status as 400)
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
+}
+
+/** The viewer's routes (DESIGN §5). Exported apart from the listener so tests can call `app.request`. */
+export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => Set<string>): Hono {
+  const app = new Hono()
+  app.onError((err, c) => {
+    if (!isGoopError(err)) deps.log.error('viewer route failed', { path: c.req.path, error: err.message })
+    return errorResponse(c, err)
+  })
+  app.notFound(c => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.use('*', sameOriginOnly(allowedHosts))
+
+  app.get('/', (c) => {
+    const given = c.req.query('token')
+    if (given != null) {
+      if (!sameToken(given, token)) return c.html(viewerPage({ badToken: true }), 401)
+      setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' })
+      return c.redirect('/', 303)
+    }
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+    return c.html(viewerPage({ badToken: false }))
+  })
+
+  const api = new Hono()
+  api.use('*', ownerOnly(token))
+  api.get('/self', c => c.json({ ...deps.self(), plugins: deps.plugins.list() }))
+  api.get('/peers', c => c.json(deps.peers()))
+  api.get('/plugins', c => c.json(deps.plugins.list()))
+  api.post('/plugins/:name/:action{enable|disable}', async (c) => {
+    const name = c.req.param('name')
+    if (c.req.param('action') === 'disable') return c.json(await deps.plugins.disable(name))
+    let trust = false
+    const text = await c.req.text()
+    if (text.length > 0) {
+      if (text.length > 4096) throw new GoopError('bad_request', 'request body is too large')
+      let body: unknown
+      try { body = JSON.parse(text) } catch { throw new GoopError('bad_request', 'request body is not JSON') }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GoopError('bad_request', 'request body must be a JSON object like { "trust": true }')
+      const t = (body as Record<string, unknown>).trust
+      if (t !== undefined && typeof t !== 'boolean') throw new GoopError('bad_request', '"trust" must be true or false')
+      trust = t === true
+    }
+    return c.json(await deps.plugins.enable(name, { trust }))
+  })
+  api.get('/events', (c) => {
+    const header = c.req.header('last-event-id') ?? c.req.query('lastEventId')
+    const lastId = header != null && /^\d{1,15}$/.test(header) ? Number(header) : deps.events.newestId
+    return streamSSE(c, async (stream) => {
+      const { events, gap, oldest } = deps.events.since(lastId)
+      const queue = [...events]
+      if (gap) await stream.writeSSE({ event: 'events.gap', data: JSON.stringify({ requested: lastId, oldest }) })
+      let wake: (() => void) | undefined
+      let overflow = false
+      const off = deps.events.listen((e) => {
+        queue.push(e)
+        if (queue.length > 10_000) overflow = true // a client that does not read: cut it loose
+        wake?.()
+      })
+      let closed = false
+      stream.onAbort(() => { closed = true; off(); wake?.() })
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ lastEventId: lastId }) })
+      while (!closed && !overflow) {
+        const e = queue.shift()
+        if (e == null) {
+          await new Promise<void>(resolve => { wake = resolve; setTimeout(resolve, 15_000) })
+          wake = undefined
+          if (queue.length === 0 && !closed) await stream.write(': keep-alive\n\n')
+          continue
+        }
+        await stream.writeSSE({ id: String(e.id), event: e.topic, data: e.data })
+      }
+      off()
+    })
+  })
+  api.all('/x/:name/*', async (c) => {
+    const name = c.req.param('name')
+    const router = deps.plugins.routerOf(name)
+    if (router == null) throw new GoopError('not_found', `plugin ${name} is not running`, 404)
+    const url = new URL(c.req.url)
+    url.pathname = url.pathname.slice(`/api/x/${name}`.length) || '/'
+    return await router.fetch(new Request(url, c.req.raw))
+  })
+  app.route('/api', api)
+  return app
+}
+
+export interface Viewer {
+  url: string
+  port: number
+  token: string
+  close: () => Promise<void>
+}
+
+/** Serve the viewer. If the default port is taken, the next free ones are tried (an explicit port is not). */
+export async function startViewer (deps: ViewerDeps, opts: { host: string, port: number, portIsExplicit: boolean }): Promise<Viewer> {
+  const token = randomBytes(24).toString('base64url')
+  let port = 0
+  const hosts = new Set<string>()
+  const app = viewerApp(deps, token, () => hosts)
+  const tries = opts.portIsExplicit || opts.port === 0 ? 1 : 20
+  let server: ServerType | undefined
+  let lastError: Error | undefined
+  for (let i = 0; i < tries && server == null; i++) {
+    try {
+      server = await listen(app, opts.host, opts.port === 0 ? 0 : opts.port + i)
+    } catch (err: any) {
+      lastError = err
+      if (err?.code !== 'EADDRINUSE') break
+    }
+  }
+  if (server == null) {
+    throw new GoopError('viewer_port', `viewer cannot listen on ${opts.host}:${opts.port}: ${lastError?.message ?? 'unknown error'}` +
+      ((lastError as any)?.code === 'EADDRINUSE' ? ' (is another goop peer running? pass --viewer-port N, or 0 for any free port)' : ''))
+  }
+  port = (server.address() as AddressInfo).port
+  for (const h of ['127.0.0.1', 'localhost', '[::1]', opts.host.includes(':') ? `[${opts.host}]` : opts.host]) hosts.add(`${h}:${port}`)
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  const s = server
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      await new Promise<void>(resolve => {
+        s.close(() => { resolve() })
+        ;(s as any).closeAllConnections?.()
+      })
+    }
+  }
+}
+
+function listen (app: Hono, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname, port }, () => { server.off('error', reject); resolve(server) })
+    server.once('error', reject)
+  })
+}

@@ -1,0 +1,14 @@
+export { SDK_VERSION } from './version.js'
+export { GoopError, isGoopError } from './errors.js'
+export { definePlugin, isGoopPlugin, PLUGIN_BRAND } from './plugin.js'
+export type {
+  CommandTools, GoopPlugin, HooksApi, HttpApi, IdentityApi, Logger, PeersApi, PluginCommand,
+  PluginContext, PluginDefinition, PublicListener, TimersApi
+} from './plugin.js'
+export type { AnyHook, FirstHook, HookKind, HookName, HookOrder, Hooks, ParallelHook, PeerInfo, SequentialHook } from './hooks.js'
+export type { PluginState, TopicPayload, Topics } from './topics.js'
+export type { ServiceName, ServiceOf, Services } from './services.js'
+export type { MessageHandler, MessageMeta, MqApi, SendOptions, Unsubscribe } from './mq.js'
+export type { Channel, RequestOptions, StreamHandler, StreamLimits, StreamReply, StreamRequest, StreamsApi } from './streams.js'
+/** The validation library plugins use for their config schemas (one copy, shared with the host). */
+export { z } from 'zod'
