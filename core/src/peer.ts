@@ -76,6 +76,7 @@ export class Peer {
       entries: config.plugins,
       persist: async (name, patch) => { await this.persistPlugin(name, patch) },
       onChange: (info) => { this.mq.publish('plugins.changed', { name: info.name, enabled: info.enabled, state: info.state, error: info.error }) },
+      readEntry: async (name) => (await loadConfig(dir)).config.plugins[name],
       log: createLogger('plugins', sink)
     })
   }

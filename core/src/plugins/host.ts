@@ -40,6 +40,8 @@ export interface HostOptions {
   /** Save a change of a plugin's entry to goop.json. */
   persist: (name: string, patch: Partial<PluginEntry>) => Promise<void>
   onChange: (info: PluginInfo) => void
+  /** Read a plugin's entry from goop.json again (a plugin added by `goop plugins add` while the peer runs). */
+  readEntry: (name: string) => Promise<PluginEntry | undefined>
   log: Logger
 }
 
@@ -216,6 +218,10 @@ export class PluginHost {
 
   async enable (name: string, opts: { trust?: boolean } = {}): Promise<PluginInfo> {
     return await this.serial(async () => {
+      if (!this.records.has(name)) {
+        const entry = await this.opts.readEntry(name)
+        if (entry != null) this.records.set(name, { name, source: 'installed', entry, enabled: false, state: 'stopped' })
+      }
       const record = this.get(name)
       if (record.state === 'running') return this.info(record)
       if (record.source === 'installed' && record.entry?.trusted !== true && opts.trust !== true) {
