@@ -27,7 +27,7 @@ export class HookRegistry {
 
   on (name: string, handler: (...args: any[]) => unknown, opts: { order?: HookOrder } | undefined, owner: string): () => void {
     const tap: Tap = { handler, order: orderValue(opts?.order), seq: this.seq++, owner }
-    const list = [...(this.taps.get(name) ?? []), tap].sort((a, b) => a.order - b.order || a.seq - b.seq)
+    const list = [...(this.taps.get(name) ?? []), tap].toSorted((a, b) => a.order - b.order || a.seq - b.seq)
     this.taps.set(name, list)
     return () => { this.taps.set(name, (this.taps.get(name) ?? []).filter(t => t !== tap)) }
   }

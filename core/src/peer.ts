@@ -160,7 +160,7 @@ export class Peer {
   private async persistPlugin (name: string, patch: Partial<PluginEntry>): Promise<void> {
     await updateConfigFile(this.dir, (raw) => {
       const plugins = (raw.plugins ?? {}) as Record<string, Record<string, unknown>>
-      plugins[name] = { ...(plugins[name] ?? {}), ...patch }
+      plugins[name] = { ...plugins[name], ...patch }
       raw.plugins = plugins
     })
   }

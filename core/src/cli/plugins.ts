@@ -68,7 +68,7 @@ export async function setPluginEnabled (peerDir: string, name: string, enabled: 
   }
   await updateConfigFile(peerDir, (raw) => {
     const plugins = (raw.plugins ?? {}) as Record<string, Record<string, unknown>>
-    plugins[name] = { ...(plugins[name] ?? {}), enabled, ...(trust ? { trusted: true } : {}) }
+    plugins[name] = { ...plugins[name], enabled, ...(trust ? { trusted: true } : {}) }
     raw.plugins = plugins
   })
   print(`${name}: ${enabled ? 'enabled' : 'disabled'} (takes effect when the peer starts)`)

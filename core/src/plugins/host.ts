@@ -261,7 +261,7 @@ export class PluginHost {
   async stopAll (): Promise<void> {
     await this.serial(async () => {
       const running = [...this.records.values()].filter(r => r.state === 'running')
-      for (const r of this.order(running).reverse()) await this.stop(r)
+      for (const r of this.order(running).toReversed()) await this.stop(r)
     })
   }
 
