@@ -2,7 +2,7 @@ import './polyfill.js'
 import { mkdir, rm, open } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import type { GoopPlugin, Logger } from '@goop/sdk'
+import { z, type GoopPlugin, type Logger } from '@goop/sdk'
 import { loadConfig, readConfigFile, parseConfig, updateConfigFile, writeSchemaFile } from './config/load.js'
 import type { GoopConfig, PluginEntry } from './config/schema.js'
 import { HookRegistry } from './hooks.js'
@@ -15,6 +15,21 @@ import type { Kernel } from './plugins/context.js'
 import { PluginHost, type BuiltinPlugin } from './plugins/host.js'
 import { StreamService } from './streams/service.js'
 import { startViewer, type PeerEntry, type Viewer } from './viewer/server.js'
+
+/** Put each plugin's config schema into goop.json's JSON Schema, so editors check `plugins.<name>.config` too. */
+function addPluginSchemas (schema: Record<string, any>, defs: GoopPlugin[]): void {
+  const plugins = schema.properties?.plugins
+  if (plugins == null) return
+  plugins.properties ??= {}
+  for (const def of defs) {
+    if (def.config == null) continue
+    try {
+      const config = z.toJSONSchema(def.config, { io: 'input', unrepresentable: 'any' })
+      delete config.$schema
+      plugins.properties[def.name] = { allOf: [{ $ref: '#/$defs/pluginEntry' }], properties: { config } }
+    } catch { /* a schema zod cannot express in JSON Schema stays unchecked by editors, still checked at start */ }
+  }
+}
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer _> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] }
 
@@ -110,7 +125,7 @@ export class Peer {
         await peer.writeViewerState()
       }
       await peer.plugins.loadAll()
-      await writeSchemaFile(dir).catch(() => {})
+      await writeSchemaFile(dir, (schema) => { addPluginSchemas(schema, peer.plugins.definitions()) }).catch(() => {})
       await peer.hooks.call('peer.started', { peerId: peer.id, addrs: peer.addrs() })
       log.info('peer started', { peerId: peer.id, name: config.name, addrs: peer.addrs(), viewer: peer.viewer?.url.replace(/token=.*/, 'token=…') })
     } catch (err) {

@@ -42,7 +42,7 @@ export const PluginEntrySchema = z.strictObject({
   from: z.string().min(1).optional().describe('Where the plugin comes from: a path (relative to the peer folder) or a package name; built-ins need none'),
   trusted: z.boolean().optional().describe('The owner agreed that this third-party plugin runs with the peer\'s full rights'),
   config: z.record(z.string(), z.unknown()).optional().describe('The plugin\'s own settings, checked by its schema')
-})
+}).meta({ id: 'pluginEntry' })
 
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),

@@ -32,6 +32,7 @@ export function viewerPage (opts: { badToken: boolean }): string {
   .state.running { color: var(--ok); border-color: #1f5f45; }
   .state.failed { color: var(--bad); border-color: #6b2a2a; }
   .error { color: var(--bad); font-size: 13px; }
+  .desc { color: var(--muted); font-size: 13px; }
   .switch { position: relative; width: 42px; height: 24px; flex: none; }
   .switch input { opacity: 0; width: 0; height: 0; }
   .switch span { position: absolute; inset: 0; background: #333a4b; border-radius: 24px; cursor: pointer; transition: .15s; }
@@ -69,13 +70,13 @@ async function api (method, path, body) {
 }
 function renderPeers (peers) {
   $('peer-list').innerHTML = peers.length === 0 ? '<li class="empty">No peers yet. Start another peer on this network.</li>' : peers.map(p =>
-    '<li data-peer="' + esc(p.peerId) + '"><span class="dot ' + (p.online ? 'on' : '') + '"></span><div class="grow"><div>' + esc(p.name ?? 'unnamed peer') +
+    '<li data-peer="' + esc(p.peerId) + '"><span class="dot ' + (p.online ? 'on' : '') + '"></span><div class="grow"><div>' + esc(p.name ?? ('peer …' + p.peerId.slice(-6))) +
     '</div><div class="id">' + esc(p.peerId) + '</div></div><span class="state">' + esc((p.sources || []).join(', ')) + '</span></li>').join('')
 }
 function renderPlugins (plugins) {
   $('plugin-list').innerHTML = plugins.length === 0 ? '<li class="empty">No plugins installed.</li>' : plugins.map(p =>
     '<li data-plugin="' + esc(p.name) + '"><div class="grow"><div>' + esc(p.name) + ' <span class="id">' + esc(p.version ?? '') + '</span></div>' +
-    (p.description ? '<div class="id">' + esc(p.description) + '</div>' : '') + (p.error ? '<div class="error">' + esc(p.error) + '</div>' : '') +
+    (p.description ? '<div class="desc">' + esc(p.description) + '</div>' : '') + (p.error ? '<div class="error">' + esc(p.error) + '</div>' : '') +
     '</div><span class="state ' + esc(p.state) + '">' + esc(p.state) + '</span>' +
     '<label class="switch" title="' + (p.enabled ? 'Disable' : 'Enable') + ' ' + esc(p.name) + '"><input type="checkbox" ' + (p.enabled ? 'checked' : '') +
     ' data-toggle="' + esc(p.name) + '" data-source="' + esc(p.source) + '"><span></span></label></li>').join('')
