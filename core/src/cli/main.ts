@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { isGoopError, type GoopPlugin, type PluginCommand } from '@goop/sdk'
