@@ -102,7 +102,14 @@ export class MqService {
   share (pattern: string): () => void {
     Topic.parse(pattern)
     this.shared.add(pattern)
-    return () => { this.shared.delete(pattern) }
+    return () => {
+      this.shared.delete(pattern)
+      // Subscriptions that only this share allowed end with it: an unshared topic must not keep leaking.
+      for (const [peer, patterns] of this.subscribers) {
+        for (const p of patterns) if (![...this.shared].some(s => patternCovers(s, p))) patterns.delete(p)
+        if (patterns.size === 0) this.subscribers.delete(peer)
+      }
+    }
   }
 
   receive (pattern: string, handler: Handler): () => void {

@@ -5,11 +5,12 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Hono } from 'hono'
-import { GoopError, type GoopPlugin, type PluginContext, type PublicListener } from '@goop/sdk'
+import { GoopError, isGoopError, type GoopPlugin, type PluginContext, type PublicListener } from '@goop/sdk'
 import type { HookRegistry } from '../hooks.js'
 import { createLogger, type LogSink } from '../log.js'
 import type { MqService } from '../mq/service.js'
 import type { StreamService } from '../streams/service.js'
+import { errorResponse } from '../viewer/server.js'
 
 /** What the plugin host needs of the kernel to build plugin contexts. */
 export interface Kernel {
@@ -40,6 +41,11 @@ export class PluginScope {
     const name = plugin.name
     const owns = (d: Disposer): void => { this.disposers.push(d) }
     const log = createLogger(`plugin:${name}`, kernel.logSink)
+    // The plugin's routes answer errors like the rest of the admin API: { error: { code, message } }.
+    this.router.onError((err, c) => {
+      if (!isGoopError(err)) log.error('route failed', { path: c.req.path, error: err.message })
+      return errorResponse(c, err)
+    })
     const stateDir = join(kernel.dir, 'state', name)
     let stateMade = false
     const requires = new Set(plugin.requires ?? [])

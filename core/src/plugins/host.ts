@@ -22,6 +22,8 @@ export interface PluginInfo {
 interface PluginRecord {
   name: string
   source: PluginSource
+  /** The object handed in, for inline plugins. */
+  given?: GoopPlugin
   entry: PluginEntry | undefined
   def?: GoopPlugin
   enabled: boolean
@@ -73,9 +75,9 @@ export class PluginHost {
         const given = inline.find(p => p.name === name)
         const source: PluginSource = given != null ? 'inline' : builtin != null && entry?.from == null ? 'builtin' : 'installed'
         const enabled = entry?.enabled ?? (given != null ? true : builtin?.enabledByDefault ?? false)
-        const record: PluginRecord = { name, source, entry, enabled, state: 'stopped' }
+        const record: PluginRecord = { name, source, given, entry, enabled, state: 'stopped' }
         this.records.set(name, record)
-        await this.resolve(record, given)
+        await this.resolve(record)
         if (enabled && source === 'installed' && entry?.trusted !== true && record.error == null) {
           this.fail(record, `plugin ${name} is enabled in goop.json but its owner has not trusted it yet: run goop plugins enable ${name} --yes`)
         }
@@ -85,10 +87,10 @@ export class PluginHost {
     })
   }
 
-  private async resolve (record: PluginRecord, given?: GoopPlugin): Promise<void> {
+  private async resolve (record: PluginRecord): Promise<void> {
     record.error = undefined
     try {
-      if (given != null) record.def = given
+      if (record.given != null) record.def = record.given
       else if (record.source === 'builtin') record.def = await this.opts.builtins[record.name].load()
       else if (record.entry?.from != null) record.def = await importPlugin(pluginDir(this.kernel.dir, record.entry.from))
       else throw new GoopError('plugin_unknown', `plugin ${record.name} is not built in and has no "from" in goop.json`)

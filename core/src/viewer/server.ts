@@ -94,7 +94,9 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
       while (!closed && !overflow) {
         const e = queue.shift()
         if (e == null) {
-          await new Promise<void>(resolve => { wake = resolve; setTimeout(resolve, 15_000) })
+          let timer: NodeJS.Timeout | undefined
+          await new Promise<void>(resolve => { wake = resolve; timer = setTimeout(resolve, 15_000) })
+          clearTimeout(timer) // woken by an event or a disconnect: a pending keep-alive timer would hold the process open
           wake = undefined
           if (queue.length === 0 && !closed) await stream.write(': keep-alive\n\n')
           continue
