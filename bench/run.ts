@@ -23,7 +23,7 @@ import type { TestPeer } from '@goop/core/testing'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolvePath(HERE, '..')
-const CLI = join(ROOT, 'core', 'dist', 'cli', 'main.js')
+const CLI = join(ROOT, 'core', 'bin', 'goop.js')
 const ECHO = '/bench/echo/1.0.0'
 const TOPIC = 'bench.msg'
 const MSG_BYTES = 100

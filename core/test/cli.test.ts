@@ -11,7 +11,7 @@ import { startTestPeer, type TestPeer } from '@goop/core/testing'
 
 /** The real `goop` CLI, as built (the test runner builds first), in real processes. */
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js')
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'goop.js')
 const HELLO_EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'plugin-hello')
 const PEER_ID = /12D3KooW[1-9A-HJ-NP-Za-km-z]{44}/
 

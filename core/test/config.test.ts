@@ -10,7 +10,7 @@ import { startTestPeer } from '@goop/core/testing'
 
 /** A broken peer folder must stop `goop start` with a message that says which file and what is wrong. */
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js')
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'goop.js')
 
 interface Run { code: number | null, stdout: string, stderr: string }
 

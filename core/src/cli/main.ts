@@ -96,6 +96,21 @@ export async function main (argv: string[]): Promise<number> {
         const created = await initPeer(peerDir)
         print(`created a new peer in ${created.dir}`)
       }
+      // Signals are taken from the first moment: a SIGTERM while the peer is still starting stops it
+      // cleanly as soon as it is up, instead of killing it half-way.
+      let stopRequested: string | undefined
+      let onStop: ((signal: string) => void) | undefined
+      let forced = false
+      const onSignal = (signal: string): void => {
+        if (stopRequested != null) {
+          if (!forced) { forced = true; process.stderr.write('goop: stopping anyway\n'); process.exit(1) }
+          return
+        }
+        stopRequested = signal
+        onStop?.(signal)
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
       const { Peer } = await import('../peer.js')
       const peer = await Peer.start({
         dir: peerDir,
@@ -112,15 +127,11 @@ export async function main (argv: string[]): Promise<number> {
       print(`  viewer    ${peer.viewer?.url ?? '(off)'}`)
       print('press Ctrl+C to stop')
       await new Promise<void>((resolveStop) => {
-        let stopping = false
-        const onSignal = (signal: string): void => {
-          if (stopping) { process.stderr.write('goop: stopping anyway\n'); process.exit(1) }
-          stopping = true
+        onStop = (signal) => {
           print(`${signal}: stopping…`)
           peer.stop().then(() => { print('stopped'); resolveStop() }, (err: Error) => { process.stderr.write(`goop: ${err.message}\n`); exitCode = 1; resolveStop() })
         }
-        process.on('SIGINT', onSignal)
-        process.on('SIGTERM', onSignal)
+        if (stopRequested != null) onStop(stopRequested)
       })
     })
 

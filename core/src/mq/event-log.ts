@@ -6,7 +6,9 @@ export interface LoggedEvent { id: number, topic: string, data: string }
 
 export class EventLog {
   private readonly entries: LoggedEvent[] = []
-  private lastId = 0
+  // Ids start from the clock (in µs), so ids of a restarted peer are above the ones it gave before:
+  // a client resuming with an id from the previous run then gets an `events.gap`, not silence.
+  private lastId = Date.now() * 1000
   private readonly listeners = new Set<(e: LoggedEvent) => void>()
 
   constructor (private readonly capacity: number) {}

@@ -52,7 +52,8 @@ export class MqService {
   readonly bus: LocalBus
   readonly events: EventLog
   private readonly receivers = new Set<{ pattern: string, handler: Handler }>()
-  private readonly shared = new Set<string>()
+  /** Shared patterns, counted: two plugins may share the same one, and one unsharing leaves the other's. */
+  private readonly shared = new Map<string, number>()
   private readonly subscribers = new Map<string, Set<string>>() // peer -> patterns it follows here
   private readonly remoteSubs = new Map<string, Set<{ pattern: string, handler: Handler }>>() // publisher -> our handlers
   private readonly outboxes = new Map<string, Outgoing[]>()
@@ -101,12 +102,17 @@ export class MqService {
 
   share (pattern: string): () => void {
     Topic.parse(pattern)
-    this.shared.add(pattern)
+    this.shared.set(pattern, (this.shared.get(pattern) ?? 0) + 1)
+    let undone = false
     return () => {
+      if (undone) return
+      undone = true
+      const left = (this.shared.get(pattern) ?? 1) - 1
+      if (left > 0) { this.shared.set(pattern, left); return }
       this.shared.delete(pattern)
       // Subscriptions that only this share allowed end with it: an unshared topic must not keep leaking.
       for (const [peer, patterns] of this.subscribers) {
-        for (const p of patterns) if (![...this.shared].some(s => patternCovers(s, p))) patterns.delete(p)
+        for (const p of patterns) if (![...this.shared.keys()].some(s => patternCovers(s, p))) patterns.delete(p)
         if (patterns.size === 0) this.subscribers.delete(peer)
       }
     }
@@ -199,7 +205,7 @@ export class MqService {
         attempt++
         const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.75 + Math.random() * 0.5)
         this.log.debug('mq delivery will be retried', { peer, attempt, delayMs: Math.round(delay), reason: failure })
-        await new Promise(resolve => setTimeout(resolve, delay))
+        await new Promise(resolve => { setTimeout(resolve, delay).unref() })
       }
     } finally {
       this.sending.delete(peer)
@@ -219,7 +225,7 @@ export class MqService {
     }
     const body = parsed.data
     if (body.op === 'sub') {
-      if (![...this.shared].some(s => patternCovers(s, body.topic))) {
+      if (![...this.shared.keys()].some(s => patternCovers(s, body.topic))) {
         throw new GoopError('forbidden', `topic ${body.topic} is not shared by this peer`)
       }
       let set = this.subscribers.get(req.peer)
@@ -273,7 +279,7 @@ export class MqService {
     if (item.pub !== true) {
       const event = { id: item.id, from, topic: item.topic, payload: item.payload }
       this.events.append('mq.received', event)
-      this.bus.emit(event, { id: randomUUID(), topic: 'mq.received', from: this.self, at: Date.now() })
+      this.bus.emit(event, { id: `${item.id}/received`, topic: 'mq.received', from: this.self, at: Date.now() })
     }
     return undefined
   }

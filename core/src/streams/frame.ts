@@ -81,11 +81,18 @@ export class FrameReader {
   private async pull (ms: number): Promise<boolean | typeof TIMEOUT> {
     if (this.ended) return false
     this.pending ??= this.iterator.next()
-    let timer: NodeJS.Timeout | undefined
-    const result = await Promise.race([
-      this.pending,
-      new Promise<typeof TIMEOUT>(resolve => { timer = setTimeout(() => { resolve(TIMEOUT) }, ms) })
-    ]).finally(() => { clearTimeout(timer) })
+    let result: IteratorResult<Uint8Array | Uint8ArrayList> | typeof TIMEOUT
+    if (ms === Infinity) {
+      result = await this.pending
+    } else {
+      let timer: NodeJS.Timeout | undefined
+      result = await Promise.race([
+        this.pending,
+        // unref: a deadline must never be what keeps a stopping process alive.
+        new Promise<typeof TIMEOUT>(resolve => { timer = setTimeout(resolve, ms, TIMEOUT); timer.unref() })
+      ])
+      clearTimeout(timer)
+    }
     if (result === TIMEOUT) return TIMEOUT
     this.pending = undefined
     if (result.done === true) { this.ended = true; return false }

@@ -12,6 +12,18 @@ export const DEFAULT_LIMITS: Required<StreamLimits> = {
   allowLimited: false
 }
 
+/** JSON bodies nested deeper than this are refused: handlers (and JSON.stringify) recurse over them. */
+const MAX_BODY_DEPTH = 64
+
+function nestedDeeperThan (value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (limit === 0) return true
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestedDeeperThan(v, limit - 1)) return true
+  }
+  return false
+}
+
 interface Registration {
   protocol: string
   handler: StreamHandler
@@ -69,14 +81,20 @@ export class StreamService {
     }
     const run = async (frame: Frame): Promise<void> => {
       const id = frame.header.i
-      const controller = new AbortController()
-      aborts.add(controller)
+      // Most handlers never look at their signal: make the AbortController only for those that do
+      // (aborting one builds a DOMException with a stack, a measurable cost per request).
+      let controller: AbortController | undefined
+      const signalOf = (): AbortSignal => {
+        if (controller == null) { controller = new AbortController(); aborts.add(controller) }
+        return controller.signal
+      }
       let timer: NodeJS.Timeout | undefined
       try {
         const result = await Promise.race([
-          Promise.resolve().then(() => reg.handler({ peer, body: frame.header.b, bytes: frame.bytes, limited, signal: controller.signal })),
+          Promise.resolve().then(() => reg.handler({ peer, body: frame.header.b, bytes: frame.bytes, limited, get signal () { return signalOf() } })),
           new Promise<never>((_resolve, reject) => {
             timer = setTimeout(() => { reject(new GoopError('timeout', `handler did not answer within ${limits.handlerTimeoutMs} ms`)) }, limits.handlerTimeoutMs)
+            timer.unref()
           })
         ])
         reply({ header: { i: id, k: 'r', b: result?.body ?? null }, bytes: result?.bytes })
@@ -89,8 +107,10 @@ export class StreamService {
         }
       } finally {
         clearTimeout(timer)
-        controller.abort()
-        aborts.delete(controller)
+        if (controller != null) {
+          controller.abort()
+          aborts.delete(controller)
+        }
       }
     }
     try {
@@ -99,6 +119,10 @@ export class StreamService {
         if (frame == null) break
         if (frame.header.k !== 'q' || frame.header.i == null) {
           reply({ header: { i: frame.header.i ?? null, k: 'e', c: 'bad_frame', m: 'expected a request frame ("k": "q") with an integer id' } })
+          continue
+        }
+        if (nestedDeeperThan(frame.header.b, MAX_BODY_DEPTH)) {
+          reply({ header: { i: frame.header.i, k: 'e', c: 'bad_request', m: `request body is nested deeper than ${MAX_BODY_DEPTH} levels` } })
           continue
         }
         while (inflight >= limits.maxInflight) await new Promise<void>(resolve => waiters.push(resolve))
@@ -144,9 +168,14 @@ export class StreamService {
     return await this.open(peer, protocol).request<R>(body, opts)
   }
 
+  /** The peer is stopping: close our channels and the streams we serve. */
   closeAll (): void {
     for (const c of this.channels.values()) c.close()
     this.channels.clear()
+    for (const reg of this.registrations.values()) {
+      for (const s of reg.active) s.abort(new Error('the peer is stopping'))
+      reg.active.clear()
+    }
   }
 }
 
@@ -166,6 +195,7 @@ export class ClientChannel implements Channel {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private idleTimer?: NodeJS.Timeout
+  private lastUsed = 0
 
   constructor (
     private readonly node: Libp2p,
@@ -196,7 +226,7 @@ export class ClientChannel implements Channel {
     let failure: Error = new GoopError('stream_closed', `${this.protocol} stream to ${this.peer} closed`)
     try {
       for (;;) {
-        const frame = await reader.read({ idleMs: 3_600_000, frameMs: DEFAULT_LIMITS.readTimeoutMs, keepWaiting: () => true })
+        const frame = await reader.read({ idleMs: Infinity, frameMs: DEFAULT_LIMITS.readTimeoutMs })
         if (frame == null) break
         const { header } = frame
         if (header.i == null) {
@@ -220,12 +250,27 @@ export class ClientChannel implements Channel {
     this.pending.clear()
   }
 
+  /**
+   * Note activity; close the stream once it has been unused for `idleMs`. One timer per channel,
+   * re-armed only when it fires (not on every reply), since replies are the hot path.
+   */
   private touch (): void {
-    clearTimeout(this.idleTimer)
-    if (this.pending.size > 0) return
-    this.idleTimer = setTimeout(() => {
-      if (this.pending.size === 0) void this.stream?.then(s => s.stream.close()).catch(() => {})
-    }, this.opts.idleMs)
+    this.lastUsed = Date.now()
+    if (this.idleTimer != null) return
+    const check = (): void => {
+      const idle = Date.now() - this.lastUsed
+      if (this.pending.size > 0 || idle < this.opts.idleMs) {
+        this.idleTimer = setTimeout(check, Math.max(50, this.opts.idleMs - idle))
+        this.idleTimer.unref()
+        return
+      }
+      this.idleTimer = undefined
+      // Forget it first, so a request made now opens a fresh stream instead of writing to a closing one.
+      const idleStream = this.stream
+      this.stream = undefined
+      void idleStream?.then(s => s.stream.close()).catch(() => {})
+    }
+    this.idleTimer = setTimeout(check, this.opts.idleMs)
     this.idleTimer.unref()
   }
 
@@ -233,7 +278,6 @@ export class ClientChannel implements Channel {
     if (this.closed) throw new GoopError('channel_closed', 'this channel was closed')
     const timeoutMs = opts.timeoutMs ?? 15_000
     const id = this.nextId++
-    clearTimeout(this.idleTimer)
     let writer: FrameWriter
     try {
       writer = (await this.connect()).writer

@@ -76,7 +76,7 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
   })
   api.get('/events', (c) => {
     const header = c.req.header('last-event-id') ?? c.req.query('lastEventId')
-    const lastId = header != null && /^\d{1,15}$/.test(header) ? Number(header) : deps.events.newestId
+    const lastId = header != null && /^\d{1,16}$/.test(header) && Number.isSafeInteger(Number(header)) ? Number(header) : deps.events.newestId
     return streamSSE(c, async (stream) => {
       const { events, gap, oldest } = deps.events.since(lastId)
       const queue = [...events]
