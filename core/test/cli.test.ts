@@ -8,29 +8,14 @@ import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import hello from 'goop-plugin-hello'
 import { startTestPeer, type TestPeer } from '@goop/core/testing'
+import { CLI, goop } from './helpers/cli.js'
 
 /** The real `goop` CLI, as built (the test runner builds first), in real processes. */
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'goop.js')
 const HELLO_EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'plugin-hello')
 const PEER_ID = /12D3KooW[1-9A-HJ-NP-Za-km-z]{44}/
 
-interface Run { code: number | null, stdout: string, stderr: string }
 
-/** Run a CLI command to its end (stdin is not a TTY). Killed after `ms`, so a hang fails instead of stalling. */
-function goop (args: string[], cwd: string, ms = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
-    child.stdin.end()
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, ms)
-    child.on('error', reject)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
-  })
-}
 
 /** A long-running `goop start`. */
 class Running {

@@ -1,32 +1,18 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { startTestPeer } from '@goop/core/testing'
+import { goop, type Run } from './helpers/cli.js'
+
+const goopWarn = async (args: string[], cwd: string, ms = 20_000): Promise<Run> => await goop(args, cwd, ms, { GOOP_LOG: 'warn' })
 
 /** A broken peer folder must stop `goop start` with a message that says which file and what is wrong. */
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'goop.js')
 
-interface Run { code: number | null, stdout: string, stderr: string }
 
-/** Run the built CLI to its end (killed after `ms`: a start that should have failed must not hang the suite). */
-function goop (args: string[], cwd: string, ms = 20_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOOP_LOG: 'warn' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, ms)
-    child.on('error', reject)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
-  })
-}
 
 /** Flags that keep an accidental successful start harmless: no mDNS, any free viewer port. */
 const START = ['--viewer-port', '0', '--no-mdns']
@@ -39,7 +25,7 @@ describe('a broken peer folder', () => {
   /** A fresh peer folder made by `goop init`. */
   const init = async (name: string): Promise<string> => {
     const dir = join(root, name)
-    const r = await goop(['init', dir, '--name', name], root)
+    const r = await goopWarn(['init', dir, '--name', name], root)
     assert.equal(r.code, 0, r.stderr)
     return dir
   }
@@ -50,7 +36,7 @@ describe('a broken peer folder', () => {
     const garbage = randomBytes(64)
     await writeFile(file, garbage, { mode: 0o600 })
 
-    const r = await goop(['start', dir, ...START], root)
+    const r = await goopWarn(['start', dir, ...START], root)
     assert.equal(r.code, 1, `exit code ${r.code}; stdout: ${r.stdout}`)
     assert.match(r.stderr, /^goop: /m)
     assert.ok(r.stderr.includes(file), r.stderr)
@@ -60,7 +46,7 @@ describe('a broken peer folder', () => {
     assert.equal((await stat(join(dir, 'state', 'viewer.json')).catch(() => undefined)), undefined, 'no viewer state of a peer that never ran')
 
     // `goop id` says the same, and still does not touch it.
-    const id = await goop(['id', dir], root)
+    const id = await goopWarn(['id', dir], root)
     assert.equal(id.code, 1)
     assert.ok(id.stderr.includes(file), id.stderr)
     assert.deepEqual(await readFile(file), garbage)
@@ -88,7 +74,7 @@ describe('a broken peer folder', () => {
       const dir = await init(`bad-${what.replaceAll(' ', '-')}`)
       const file = join(dir, 'goop.json')
       await writeFile(file, text)
-      const r = await goop(['start', dir, ...START], root)
+      const r = await goopWarn(['start', dir, ...START], root)
       assert.equal(r.code, 1, `exit code ${r.code}; stdout: ${r.stdout}; stderr: ${r.stderr}`)
       assert.ok(r.stderr.includes(file), r.stderr)
       for (const re of expect) assert.match(r.stderr, re)
@@ -102,7 +88,7 @@ describe('a broken peer folder', () => {
     const file = join(dir, 'goop.json')
     await rm(file)
     await mkdir(file) // a folder where the file should be: reading it fails
-    const r = await goop(['start', dir, ...START], root)
+    const r = await goopWarn(['start', dir, ...START], root)
     assert.equal(r.code, 1, r.stdout)
     assert.match(r.stderr, /cannot read/)
     assert.ok(r.stderr.includes(file), r.stderr)
@@ -131,7 +117,7 @@ describe('a missing identity.key', () => {
 
       // The CLI agrees on the identity.
       await writeFile(join(dir, 'goop.json'), '{}')
-      const r = await goop(['id', dir], dir)
+      const r = await goopWarn(['id', dir], dir)
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stdout.trim(), id)
     } finally {

@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Stream } from '@libp2p/interface'
-import { definePlugin, type MqApi } from '@goop/sdk'
 import { encodeFrame, FrameReader, MQ_PROTOCOL, type Frame } from '@goop/core'
-import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { connect, probe, startTestPeer, type TestPeer } from '@goop/core/testing'
 
 /**
  * Hostile input on /goop/mq/1.0.0, written byte by byte from a real libp2p node: the receiving peer
@@ -12,11 +11,6 @@ import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
 
 const MIB = 1024 * 1024
 
-function mqProbe (name: string) {
-  let api!: MqApi
-  const plugin = definePlugin({ name, version: '1.0.0', sdk: '^1.0.0', setup (ctx) { api = ctx.mq } })
-  return { plugin, mq: () => api }
-}
 
 function varint (n: number): Uint8Array {
   const out: number[] = []
@@ -47,8 +41,8 @@ interface Outcome {
 
 describe('hostile frames on /goop/mq/1.0.0', () => {
   let a: TestPeer, b: TestPeer
-  const pa = mqProbe('probe-a')
-  const pb = mqProbe('probe-b')
+  const pa = probe('probe-a')
+  const pb = probe('probe-b')
   const delivered: unknown[] = []
   let n = 0
 

@@ -1,27 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { definePlugin, type MqApi } from '@goop/sdk'
-import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { definePlugin } from '@goop/sdk'
+import { connect, probe, waitFor, startTestPeer, type TestPeer } from '@goop/core/testing'
 
-/** A plugin that hands its MQ api to the test (the only door into a peer is the SDK). */
-function mqProbe () {
-  let api!: MqApi
-  const plugin = definePlugin({ name: 'probe', version: '1.0.0', sdk: '^1.0.0', setup (ctx) { api = ctx.mq } })
-  return { plugin, mq: () => api }
-}
 
-const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 describe('mq between two peers', () => {
   let a: TestPeer, b: TestPeer
-  const pa = mqProbe()
-  const pb = mqProbe()
+  const pa = probe()
+  const pb = probe()
   before(async () => {
     a = await startTestPeer({ plugins: [pa.plugin] })
     b = await startTestPeer({ plugins: [pb.plugin] })
@@ -78,7 +65,7 @@ describe('mq between two peers', () => {
     pb.mq().publish('score.changed', { score: 1 })
     pb.mq().publish('other.topic', { ignored: true })
     pb.mq().publish('score.changed', { score: 2 })
-    await until(() => got.length === 2)
+    await waitFor(() => got.length === 2)
     assert.deepEqual(got, [{ score: 1 }, { score: 2 }])
     unsubscribe()
     await new Promise(resolve => setTimeout(resolve, 300))
@@ -94,7 +81,7 @@ describe('mq between two peers', () => {
 
 describe('mq across a restart of the receiver', () => {
   it('delivers a message sent while the receiver restarts exactly once', async () => {
-    const pa = mqProbe()
+    const pa = probe()
     const a = await startTestPeer({ plugins: [pa.plugin] })
     const port = 40000 + Math.floor(Math.random() * 20000)
     let got: unknown[] = []

@@ -4,30 +4,11 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { definePlugin, type HooksApi, type PluginContext } from '@goop/sdk'
-import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { connect, probe, waitFor, startTestPeer, type TestPeer } from '@goop/core/testing'
 
-/** A plugin that hands its context to the test: the SDK is the only door into a peer. */
-function probe (name = 'probe', extra: { requires?: string[] } = {}) {
-  let ctx: PluginContext | undefined
-  const plugin = definePlugin({ name, version: '1.0.0', sdk: '^1.0.0', ...extra, setup (c) { ctx = c } })
-  return {
-    plugin,
-    ctx: (): PluginContext => {
-      if (ctx == null) throw new Error(`probe ${name} was not set up`)
-      return ctx
-    }
-  }
-}
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(20)
-  }
-}
 
 async function json<T = any> (res: Response): Promise<T> {
   return await res.json() as T
@@ -302,7 +283,7 @@ describe('disable and enable, live and persisted', () => {
 
   it('disable undoes its timers and MQ subscriptions, and writes enabled: false to goop.json', async () => {
     const peer = p!
-    await until(() => ticks >= 3)
+    await waitFor(() => ticks >= 3)
     pp.ctx().mq.publish('tick.a', { n: 1 })
     assert.deepEqual(seen, [{ n: 1 }])
 
@@ -329,7 +310,7 @@ describe('disable and enable, live and persisted', () => {
     assert.equal(res.status, 200)
     assert.equal((await json(res)).state, 'running')
     const at = ticks
-    await until(() => ticks >= at + 3)
+    await waitFor(() => ticks >= at + 3)
     pp.ctx().mq.publish('tick.c', { n: 3 })
     assert.deepEqual(seen, [{ n: 1 }, { n: 3 }])
     assert.equal((await goopJson(peer)).plugins?.ticker?.enabled, true)

@@ -2,7 +2,7 @@ import '../polyfill.js'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { GoopPlugin } from '@goop/sdk'
+import { definePlugin, type GoopPlugin, type MqApi, type PluginContext } from '@goop/sdk'
 import { Peer, type PeerOptions } from '../peer.js'
 import type { LogSink } from '../log.js'
 
@@ -73,4 +73,27 @@ export async function connect (a: Peer, b: Peer): Promise<void> {
   const addr = b.node.getMultiaddrs()[0]
   if (addr == null) throw new Error('peer b has no address to dial')
   await a.node.dial(addr)
+}
+
+/**
+ * A plugin that hands its context to the test: the SDK is the only door into a peer, for tests too.
+ * `requires`/`provides` let it take part in service ordering.
+ */
+export function probe (name = 'probe', extra: { requires?: string[], provides?: string[] } = {}): { plugin: GoopPlugin, ctx: () => PluginContext, mq: () => MqApi } {
+  let ctx: PluginContext | undefined
+  const plugin = definePlugin({ name, version: '1.0.0', sdk: '^1.0.0', ...extra, setup (c) { ctx = c } })
+  const get = (): PluginContext => {
+    if (ctx == null) throw new Error(`probe ${name} was not set up`)
+    return ctx
+  }
+  return { plugin, ctx: get, mq: () => get().mq }
+}
+
+/** Wait until `cond()` holds, checking every 20 ms; fail after `ms`. */
+export async function waitFor (cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
 }

@@ -20,12 +20,13 @@ export function viewerPage (opts: { badToken: boolean }): string {
   .id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
   main { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; padding: 24px; max-width: 1200px; margin: 0 auto; }
   @media (max-width: 760px) { main { grid-template-columns: 1fr; padding: 14px; } header { flex-wrap: wrap; } }
+  main > section { min-width: 0; }
   section { background: var(--panel); border: 1px solid var(--line); border-radius: 12px; padding: 16px 18px; }
   section h2 { margin: 0 0 12px; font-size: 13px; text-transform: uppercase; letter-spacing: 1px; color: var(--muted); }
   ul { list-style: none; margin: 0; padding: 0; }
   li { display: flex; align-items: center; gap: 12px; padding: 10px 0; border-top: 1px solid var(--line); }
   li:first-child { border-top: 0; }
-  .grow { flex: 1; min-width: 0; }
+  .grow { flex: 1; min-width: 0; overflow-wrap: anywhere; }
   .dot { width: 9px; height: 9px; border-radius: 50%; background: var(--muted); flex: none; }
   .dot.on { background: var(--ok); box-shadow: 0 0 8px var(--ok); }
   .state { font-size: 12px; padding: 2px 8px; border-radius: 999px; border: 1px solid var(--line); color: var(--muted); }
@@ -41,7 +42,7 @@ export function viewerPage (opts: { badToken: boolean }): string {
   .switch input:checked + span::before { transform: translateX(18px); }
   .empty { color: var(--muted); padding: 8px 0; }
   #events { grid-column: 1 / -1; }
-  #log { font-family: ui-monospace, Menlo, monospace; font-size: 12px; color: var(--muted); max-height: 220px; overflow: auto; white-space: pre-wrap; }
+  #log { font-family: ui-monospace, Menlo, monospace; font-size: 12px; color: var(--muted); max-height: 220px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
   .banner { margin: 24px; padding: 16px; border-radius: 12px; background: #2a1d1d; border: 1px solid #6b2a2a; }
 </style>
 </head>
@@ -51,7 +52,7 @@ export function viewerPage (opts: { badToken: boolean }): string {
   <div class="grow"><div id="self-name">…</div><div class="id" id="self-id"></div></div>
   <div class="dot" id="live" title="event stream"></div>
 </header>
-${opts.badToken ? '<div class="banner">That viewer token is not valid. Open the URL that <code>goop start</code> printed (it is also in <code>state/viewer.json</code>).</div>' : ''}
+${opts.badToken ? '<div class="banner" id="bad-token">That viewer token is not valid. Open the URL that <code>goop start</code> printed (it is also in <code>state/viewer.json</code>).</div>' : ''}
 <div class="banner" id="need-token" hidden>This page needs the owner's token. Open the URL that <code>goop start</code> printed (it is also in <code>state/viewer.json</code>).</div>
 <main>
   <section id="peers"><h2>Peers</h2><ul id="peer-list"><li class="empty">No peers yet.</li></ul></section>
@@ -64,7 +65,7 @@ const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<'
 async function api (method, path, body) {
   const res = await fetch('/api' + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })
   const data = await res.json().catch(() => ({}))
-  if (res.status === 401) { $('need-token').hidden = false }
+  if (res.status === 401) { $('need-token').hidden = $('bad-token') != null; document.querySelector('main').hidden = true }
   if (!res.ok) throw Object.assign(new Error(data.error?.message ?? res.statusText), { code: data.error?.code })
   return data
 }
@@ -96,7 +97,7 @@ document.addEventListener('change', async (e) => {
     if (on) {
       try { await api('POST', '/plugins/' + encodeURIComponent(name) + '/enable') } catch (err) {
         if (err.code !== 'needs_trust') throw err
-        if (!confirm(err.message)) { e.target.checked = false; return }
+        if (!confirm(err.message.replace(/ Enable it only if[^]*$/, '') + '\n\nEnable it only if you trust its author. Enable ' + name + ' now?')) { e.target.checked = false; return }
         await api('POST', '/plugins/' + encodeURIComponent(name) + '/enable', { trust: true })
       }
     } else {

@@ -1,31 +1,12 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { definePlugin, type PluginContext } from '@goop/sdk'
-import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { definePlugin } from '@goop/sdk'
+import { connect, probe, waitFor, startTestPeer, type TestPeer } from '@goop/core/testing'
 import hello from 'goop-plugin-hello'
 
-/** A plugin that hands its context to the test: the SDK is the only door into a peer. */
-function probe (name = 'probe') {
-  let ctx: PluginContext | undefined
-  const plugin = definePlugin({ name, version: '1.0.0', sdk: '^1.0.0', setup (c) { ctx = c } })
-  return {
-    plugin,
-    ctx: (): PluginContext => {
-      if (ctx == null) throw new Error(`probe ${name} was not set up`)
-      return ctx
-    }
-  }
-}
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(20)
-  }
-}
 
 async function json<T = any> (res: Response): Promise<T> {
   return await res.json() as T
@@ -51,7 +32,7 @@ describe('hello between two peers', () => {
       const res = await a.api('GET', `/api/x/hello/greet/${b.id}`)
       assert.equal(res.status, 200)
       assert.deepEqual(await json(res), { text: `hoi, ${tail(a.id)}` })
-      await until(() => got.length === 1)
+      await waitFor(() => got.length === 1)
       assert.deepEqual(got, [{ payload: { from: a.id, text: `hoi, ${tail(a.id)}` }, from: b.id }])
       assert.equal((await json(await b.api('GET', '/api/x/hello/'))).greeted, 1)
     } finally { off() }
@@ -155,7 +136,7 @@ describe('hello disabled and enabled live', () => {
     const off = await pa.ctx().mq.subscribeRemote(b.id, 'hello.greeted', (payload) => { got.push(payload) })
     try {
       assert.equal((await greet()).status, 200)
-      await until(() => got.length === 1)
+      await waitFor(() => got.length === 1)
 
       const disabled = await b.api('POST', '/api/plugins/hello/disable')
       assert.equal(disabled.status, 200)
