@@ -124,6 +124,9 @@ export class Peer {
         }, { host: config.viewer.host, port: config.viewer.port, portIsExplicit: opts.viewerPortIsExplicit === true })
         await peer.writeViewerState()
       }
+      if (config.presence.rendezvous.length > 0) {
+        log.warn('rendezvous servers are configured, but this version has no rendezvous client yet: they are not contacted', { rendezvous: config.presence.rendezvous })
+      }
       await peer.plugins.loadAll()
       await writeSchemaFile(dir, (schema) => { addPluginSchemas(schema, peer.plugins.definitions()) }).catch(() => {})
       await peer.hooks.call('peer.started', { peerId: peer.id, addrs: peer.addrs() })

@@ -101,7 +101,7 @@ describe('viewer HTTP server', () => {
     for (const [method, path] of routes) {
       assertError(await call(port, method, path), 401, 'unauthorized')
       assertError(await call(port, method, path, { authorization: `Bearer ${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}` }), 401, 'unauthorized')
-      assertError(await call(port, method, path, { cookie: 'goop_token=wrong' }), 401, 'unauthorized')
+      assertError(await call(port, method, path, { cookie: `goop_token_${port}=wrong` }), 401, 'unauthorized')
     }
     // The refused disable did nothing.
     assert.equal((await call(port, 'GET', '/api/plugins', bearer())).json().find((p: { name: string }) => p.name === 'probe')?.state, 'running')
@@ -137,7 +137,7 @@ describe('viewer HTTP server', () => {
     const cookies = r.headers['set-cookie'] ?? []
     assert.equal(cookies.length, 1)
     const parts = cookies[0].split(';').map(s => s.trim())
-    assert.equal(parts[0], `goop_token=${token}`)
+    assert.equal(parts[0], `goop_token_${port}=${token}`)
     assert.ok(parts.some(p => /^httponly$/i.test(p)), cookies[0])
     assert.ok(parts.some(p => /^samesite=strict$/i.test(p)), cookies[0])
     assert.ok(parts.includes('Path=/'), cookies[0])

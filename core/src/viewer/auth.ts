@@ -2,7 +2,11 @@ import { timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 
-export const COOKIE = 'goop_token'
+/**
+ * The cookie that carries the token. Browsers share cookies between all ports of a host, so the
+ * name includes the viewer's port: two peers on one machine keep their own logins.
+ */
+export const cookieName = (port: number): string => `goop_token_${port}`
 
 export function sameToken (given: string | undefined, token: string): boolean {
   if (given == null) return false
@@ -32,11 +36,11 @@ export function sameOriginOnly (allowedHosts: () => Set<string>): MiddlewareHand
 }
 
 /** The admin API is for the owner: the token as a cookie (browser) or `Authorization: Bearer` (CLI, scripts). */
-export function ownerOnly (token: string): MiddlewareHandler {
+export function ownerOnly (token: string, cookie: () => string): MiddlewareHandler {
   return async (c, next) => {
     const auth = c.req.header('authorization')
     const bearer = auth?.startsWith('Bearer ') === true ? auth.slice(7).trim() : undefined
-    if (!sameToken(bearer, token) && !sameToken(getCookie(c, COOKIE), token)) {
+    if (!sameToken(bearer, token) && !sameToken(getCookie(c, cookie()), token)) {
       return c.json({ error: { code: 'unauthorized', message: 'the admin API needs the token: open the viewer URL that goop start printed, or send Authorization: Bearer <token> (see state/viewer.json)' } }, 401)
     }
     await next()

@@ -7,7 +7,7 @@ import { streamSSE } from 'hono/streaming'
 import { GoopError, isGoopError, type Logger } from '@goop/sdk'
 import type { EventLog } from '../mq/event-log.js'
 import type { PluginHost } from '../plugins/host.js'
-import { COOKIE, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
+import { cookieName, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
 import { viewerPage } from './page.js'
 
 export interface PeerEntry {
@@ -33,7 +33,7 @@ export function errorResponse (c: Context, err: unknown): Response {
 }
 
 /** The viewer's routes (DESIGN §5). Exported apart from the listener so tests can call `app.request`. */
-export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => Set<string>): Hono {
+export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => Set<string>, port: () => number): Hono {
   const app = new Hono()
   app.onError((err, c) => {
     if (!isGoopError(err)) deps.log.error('viewer route failed', { path: c.req.path, error: err.message })
@@ -46,7 +46,7 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
     const given = c.req.query('token')
     if (given != null) {
       if (!sameToken(given, token)) return c.html(viewerPage({ badToken: true }), 401)
-      setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' })
+      setCookie(c, cookieName(port()), token, { httpOnly: true, sameSite: 'Strict', path: '/' })
       return c.redirect('/', 303)
     }
     c.header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
@@ -54,7 +54,7 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
   })
 
   const api = new Hono()
-  api.use('*', ownerOnly(token))
+  api.use('*', ownerOnly(token, () => cookieName(port())))
   api.get('/self', c => c.json({ ...deps.self(), plugins: deps.plugins.list() }))
   api.get('/peers', c => c.json(deps.peers()))
   api.get('/plugins', c => c.json(deps.plugins.list()))
@@ -130,7 +130,7 @@ export async function startViewer (deps: ViewerDeps, opts: { host: string, port:
   const token = randomBytes(24).toString('base64url')
   let port = 0
   const hosts = new Set<string>()
-  const app = viewerApp(deps, token, () => hosts)
+  const app = viewerApp(deps, token, () => hosts, () => port)
   const tries = opts.portIsExplicit || opts.port === 0 ? 1 : 20
   let server: ServerType | undefined
   let lastError: Error | undefined
