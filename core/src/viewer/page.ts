@@ -12,6 +12,7 @@ export function viewerPage (opts: { badToken: boolean }): string {
 <style>
   :root { --bg: #0f1117; --panel: #171a23; --line: #262b38; --text: #e7e9ee; --muted: #8b93a7; --accent: #7c9cff; --ok: #3ecf8e; --bad: #ff6b6b; --warn: #f5b84b; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--text); }
   header { display: flex; align-items: center; gap: 14px; padding: 14px 24px; border-bottom: 1px solid var(--line); background: var(--panel); }
   header h1 { margin: 0; font-size: 20px; letter-spacing: .5px; }
@@ -97,7 +98,7 @@ document.addEventListener('change', async (e) => {
     if (on) {
       try { await api('POST', '/plugins/' + encodeURIComponent(name) + '/enable') } catch (err) {
         if (err.code !== 'needs_trust') throw err
-        if (!confirm(err.message.replace(/ Enable it only if[^]*$/, '') + '\n\nEnable it only if you trust its author. Enable ' + name + ' now?')) { e.target.checked = false; return }
+        if (!confirm(err.message.replace(/ Enable it only if[^]*$/, '') + '\\n\\nEnable it only if you trust its author. Enable ' + name + ' now?')) { e.target.checked = false; return }
         await api('POST', '/plugins/' + encodeURIComponent(name) + '/enable', { trust: true })
       }
     } else {
