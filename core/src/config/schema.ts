@@ -12,13 +12,13 @@ export const NetworkSchema = z.strictObject({
   announce: z.array(z.string()).default([]).describe('Extra multiaddrs to announce (e.g. a public address behind port forwarding)'),
   mdns: bool(true, 'Find peers on the LAN with mDNS'),
   gossipsub: bool(true, 'Gossipsub (presence on the LAN travels over it)'),
-  identify: bool(true, 'libp2p identify (needed by autonat, dcutr and the relay client)'),
+  identify: bool(true, 'libp2p identify (needed by gossipsub, autonat, dcutr and the relay client)'),
   ping: bool(true, 'libp2p ping'),
   autonat: bool(true, 'AutoNAT: ask other peers whether this peer is reachable from outside'),
   dcutr: bool(true, 'DCUtR hole punching: upgrade relayed connections to direct ones'),
   relayClient: bool(true, 'Circuit relay v2 client: reach and be reached through relays')
 }).superRefine((n, ctx) => {
-  for (const dep of ['autonat', 'dcutr', 'relayClient'] as const) {
+  for (const dep of ['gossipsub', 'autonat', 'dcutr', 'relayClient'] as const) {
     if (n[dep] && !n.identify) ctx.addIssue({ code: 'custom', path: [dep], message: `needs "network.identify": true (or set "network.${dep}": false)` })
   }
 })

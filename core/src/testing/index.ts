@@ -51,7 +51,13 @@ export async function startTestPeer (opts: TestPeerOptions = {}): Promise<TestPe
       viewer: { host: '127.0.0.1', port: 0 }
     }
   }
-  const peer = await Peer.start(peerOpts) as TestPeer
+  let peer: TestPeer
+  try {
+    peer = await Peer.start(peerOpts) as TestPeer
+  } catch (err) {
+    if (ownDir) await rm(dir, { recursive: true, force: true })
+    throw err
+  }
   peer.cleanup = async () => {
     await peer.stop()
     if (ownDir) await rm(dir, { recursive: true, force: true })
