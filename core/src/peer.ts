@@ -9,12 +9,13 @@ import { HookRegistry } from './hooks.js'
 import { loadOrCreateIdentity, peerIdOf } from './identity.js'
 import { createLogger, levelFromEnv, stderrSink, type LogSink } from './log.js'
 import { MqService } from './mq/service.js'
+import { PresenceService } from './presence/service.js'
 import { createNode } from './net/node.js'
 import { builtinPlugins } from './plugins/builtins.js'
 import type { Kernel } from './plugins/context.js'
 import { PluginHost, type BuiltinPlugin } from './plugins/host.js'
 import { StreamService } from './streams/service.js'
-import { startViewer, type PeerEntry, type Viewer } from './viewer/server.js'
+import { startViewer, type Viewer } from './viewer/server.js'
 
 /** Put each plugin's config schema into goop.json's JSON Schema, so editors check `plugins.<name>.config` too. */
 function addPluginSchemas (schema: Record<string, any>, defs: GoopPlugin[]): void {
@@ -66,25 +67,23 @@ export class Peer {
   readonly hooks: HookRegistry
   readonly plugins: PluginHost
   viewer?: Viewer
-  private readonly lastSeen = new Map<string, number>()
   private stopping?: Promise<void>
 
   private constructor (
+    hooks: HookRegistry,
     readonly dir: string,
     readonly config: GoopConfig,
     readonly key: PrivateKey,
     readonly node: Libp2p,
     readonly streams: StreamService,
     readonly mq: MqService,
+    readonly presence: PresenceService,
     readonly log: Logger,
     private readonly sink: LogSink,
     opts: PeerOptions
   ) {
-    this.hooks = new HookRegistry(log)
-    for (const [name, kind] of [['peer.started', 'parallel'], ['peer.stopping', 'parallel'], ['peer.connected', 'parallel'], ['peer.disconnected', 'parallel']] as const) {
-      this.hooks.declare(name, kind, 'kernel')
-    }
-    const kernel: Kernel = { peerId: this.id, dir, key, node, streams, mq, hooks: this.hooks, logSink: sink, services: new Map() }
+    this.hooks = hooks
+        const kernel: Kernel = { peerId: this.id, dir, key, node, streams, mq, presence, hooks: this.hooks, logSink: sink, services: new Map() }
     this.plugins = new PluginHost(kernel, {
       builtins: opts.builtins ?? builtinPlugins,
       inline: opts.plugins ?? [],
@@ -107,27 +106,44 @@ export class Peer {
     const log = createLogger('kernel', sink)
     const { key, created } = await loadOrCreateIdentity(join(dir, 'identity.key'))
     if (created) log.info('created a new identity', { file: join(dir, 'identity.key') })
-    const node = await createNode(key, config.network)
+    let presence: PresenceService | undefined
+    const node = await createNode(key, config.network, (p) => presence?.isBlocked(p) ?? false)
     const streams = new StreamService(node, createLogger('streams', sink))
     const mq = new MqService(peerIdOf(key), streams, createLogger('mq', sink), config.mq)
-    const peer = new Peer(dir, config, key, node, streams, mq, log, sink, opts)
+    const hooks = new HookRegistry(log)
+    for (const [name, kind] of [['peer.started', 'parallel'], ['peer.stopping', 'parallel'], ['peer.connected', 'parallel'], ['peer.disconnected', 'parallel'], ['presence.announce', 'sequential']] as const) {
+      hooks.declare(name, kind, 'kernel')
+    }
+    presence = new PresenceService(peerIdOf(key), key, node, streams, mq, hooks, createLogger('presence', sink), dir, {
+      name: config.name,
+      heartbeatMs: config.presence.heartbeatMs,
+      ttlMs: config.presence.ttlMs,
+      graceMs: config.presence.graceMs,
+      lan: config.presence.lan && config.network.gossipsub,
+      rendezvous: config.presence.rendezvous,
+      dialDiscovered: config.network.mdns
+    })
+    const peer = new Peer(hooks, dir, config, key, node, streams, mq, presence, log, sink, opts)
     try {
+      // The block list and the mDNS listener first: nothing a blocked peer sends and no early mDNS answer slips by.
+      await presence.init()
+      await node.start()
       await mq.start()
       peer.watchConnections()
       if (opts.viewer !== false) {
         peer.viewer = await startViewer({
           self: () => peer.self(),
-          peers: () => peer.peerList(),
+          peers: () => presence!.peers(),
+          presence: presence,
           plugins: peer.plugins,
           events: mq.events,
           log: createLogger('viewer', sink)
         }, { host: config.viewer.host, port: config.viewer.port, portIsExplicit: opts.viewerPortIsExplicit === true })
         await peer.writeViewerState()
       }
-      if (config.presence.rendezvous.length > 0) {
-        log.warn('rendezvous servers are configured, but this version has no rendezvous client yet: they are not contacted', { rendezvous: config.presence.rendezvous })
-      }
       await peer.plugins.loadAll()
+      // Presence starts once plugins are up, so the first record already carries their fields.
+      await presence.start()
       await writeSchemaFile(dir, (schema) => { addPluginSchemas(schema, peer.plugins.definitions()) }).catch(() => {})
       await peer.hooks.call('peer.started', { peerId: peer.id, addrs: peer.addrs() })
       log.info('peer started', { peerId: peer.id, name: config.name, addrs: peer.addrs(), viewer: peer.viewer?.url.replace(/token=.*/, 'token=…') })
@@ -141,13 +157,11 @@ export class Peer {
   private watchConnections (): void {
     this.node.addEventListener('peer:connect', (e) => {
       const id = e.detail.toString()
-      this.lastSeen.set(id, Date.now())
       this.mq.publish('peers.changed', { peerId: id, connected: true })
       void this.hooks.call('peer.connected', id)
     })
     this.node.addEventListener('peer:disconnect', (e) => {
       const id = e.detail.toString()
-      this.lastSeen.set(id, Date.now())
       this.mq.publish('peers.changed', { peerId: id, connected: false })
       void this.hooks.call('peer.disconnected', id)
     })
@@ -159,20 +173,6 @@ export class Peer {
 
   self (): { peerId: string, name: string, addrs: string[] } {
     return { peerId: this.id, name: this.config.name, addrs: this.addrs() }
-  }
-
-  /** Until presence lands: the peers with an open connection, and recently seen ones as offline. */
-  peerList (): PeerEntry[] {
-    const connected = new Set(this.node.getPeers().map(p => p.toString()))
-    const now = Date.now()
-    const list: PeerEntry[] = []
-    for (const [peerId, seen] of this.lastSeen) {
-      const online = connected.has(peerId)
-      if (!online && now - seen > 5 * 60_000) { this.lastSeen.delete(peerId); continue }
-      const addrs = this.node.getConnections().filter(c => c.remotePeer.toString() === peerId).map(c => c.remoteAddr.toString())
-      list.push({ peerId, name: null, online, lastSeen: online ? now : seen, sources: ['direct'], addrs })
-    }
-    return list
   }
 
   private async persistPlugin (name: string, patch: Partial<PluginEntry>): Promise<void> {
@@ -197,6 +197,7 @@ export class Peer {
   stop (): Promise<void> {
     this.stopping ??= (async () => {
       await this.hooks.call('peer.stopping').catch(() => {})
+      await this.presence.stop()
       await this.plugins.stopAll()
       if (this.viewer != null) {
         await this.viewer.close()

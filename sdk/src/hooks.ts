@@ -50,6 +50,8 @@ export interface Hooks {
   'peer.connected': ParallelHook<[peerId: string]>
   /** The last connection to another peer closed. */
   'peer.disconnected': ParallelHook<[peerId: string]>
+  /** Build this peer's presence fields (e.g. the site plugin adds `siteTitle`). Keep them small: a record is at most 4 KiB. */
+  'presence.announce': SequentialHook<Record<string, string | number | boolean>>
 }
 
 export type HookName = keyof Hooks & string

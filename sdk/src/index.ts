@@ -12,3 +12,11 @@ export type { MessageHandler, MessageMeta, MqApi, SendOptions, Unsubscribe } fro
 export type { Channel, RequestOptions, StreamHandler, StreamLimits, StreamReply, StreamRequest, StreamsApi } from './streams.js'
 /** The validation library plugins use for their config schemas (one copy, shared with the host). */
 export { z } from 'zod'
+export {
+  fromBase64Url, MAX_PRESENCE_BYTES, PRESENCE_DOMAIN, PresenceRecordSchema, presenceSigningBytes, SignedPresenceSchema, toBase64Url
+} from './presence.js'
+export type { PeerEntry, PresenceApi, PresenceFields, PresenceRecord, PresenceSource, SignedPresence } from './presence.js'
+export {
+  ClientMessageSchema, RENDEZVOUS_AUTH_DOMAIN, RENDEZVOUS_MAX_MESSAGE, rendezvousAuthBytes, ServerMessageSchema
+} from './rendezvous.js'
+export type { ClientMessage, ServerMessage } from './rendezvous.js'

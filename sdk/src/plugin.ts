@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import type { z } from 'zod'
 import type { AnyHook, HookKind, HookOrder, Hooks } from './hooks.js'
 import type { MqApi } from './mq.js'
+import type { PresenceApi } from './presence.js'
 import type { ServiceOf } from './services.js'
 import type { StreamsApi } from './streams.js'
 
@@ -38,7 +39,10 @@ export interface PublicListener {
 export interface HttpApi {
   /** Routes mounted at `/api/x/<plugin>/` on the viewer, behind the owner's token. */
   readonly router: Hono
-  /** A public HTTP listener of the plugin's own (e.g. a rendezvous server), closed on disable. */
+  /**
+   * A public HTTP listener of the plugin's own (e.g. a rendezvous server), closed on disable. With
+   * `websocket: true` the app's routes may use `upgradeWebSocket` from `@hono/node-server`.
+   */
   listen(opts: { host?: string, port: number, app: Hono, websocket?: boolean }): Promise<PublicListener>
 }
 
@@ -68,6 +72,8 @@ export interface PluginContext<Config = unknown> {
   readonly hooks: HooksApi
   readonly http: HttpApi
   readonly peers: PeersApi
+  /** The live peer table, merged from mDNS, rendezvous servers and direct connections. */
+  readonly presence: PresenceApi
   readonly timers: TimersApi
   /** Aborted when the plugin is disabled or the peer stops. */
   readonly signal: AbortSignal
@@ -86,6 +92,12 @@ export interface CommandTools {
   /** Call the running peer's admin API (reads the token from `state/viewer.json`). Throws if the peer is not running. */
   admin<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>
   print(line: string): void
+  /**
+   * Run a peer in this process until SIGINT/SIGTERM (its folder: `dir`, else `peerDir`; created if it
+   * is not a peer yet), with these plugins enabled (and their config) for this run only. For commands
+   * such as `goop rendezvous DIR`.
+   */
+  runPeer(opts: { dir?: string, enable?: Record<string, { config?: Record<string, unknown> }>, port?: number, mdns?: boolean }): Promise<void>
 }
 
 export interface PluginCommand {

@@ -53,7 +53,11 @@ export interface Channel {
 export interface StreamsApi {
   /** Answer requests on `protocol`. Undone when the plugin is disabled. */
   handle(protocol: string, handler: StreamHandler, limits?: StreamLimits): void
-  /** The shared channel to `peer` for `protocol` (opened on first use, reopened after it breaks). */
+  /**
+   * The shared channel to `peer` for `protocol` (opened on first use, reopened after it breaks). It may
+   * use a relayed connection unless `allowLimited: false`; whether the protocol runs over relays is the
+   * serving side's choice (`handle(…, { allowLimited })`).
+   */
   open(peer: string, protocol: string, opts?: { allowLimited?: boolean, maxFrameBytes?: number }): Channel
   /** Shorthand for `open(peer, protocol).request(body, opts)`. */
   request<R = unknown>(peer: string, protocol: string, body: unknown, opts?: RequestOptions): Promise<StreamReply<R>>

@@ -3,7 +3,15 @@
  *   declare module '@goop/sdk' { interface Topics { 'hello.greeted': { from: string, text: string } } }
  * A topic not in this map is still usable; its payload is then `unknown`.
  */
+import type { PeerEntry } from './presence.js'
+
 export interface Topics {
+  /** A peer came online (its first valid record, or its first after being offline). */
+  'presence.online': PeerEntry
+  /** A peer went offline: it said goodbye, or no record came within the TTL. */
+  'presence.offline': PeerEntry
+  /** An online peer's record changed (name, addresses, fields, sources). */
+  'presence.updated': PeerEntry
   /** A plugin changed state (enabled, disabled, failed). Published by the kernel. */
   'plugins.changed': { name: string, enabled: boolean, state: PluginState, error?: string }
   /** A connection to another peer opened or closed. Published by the kernel. */

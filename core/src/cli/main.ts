@@ -11,7 +11,7 @@ const print = (line: string): void => { process.stdout.write(line + '\n') }
 /** Usage errors exit 2 with one line; failures of the work itself exit 1. */
 class UsageError extends Error {}
 
-const port = (what: string) => (value: string): number => {
+const portArg = (what: string) => (value: string): number => {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError(`${what} must be a port number from 0 to 65535`)
   return n
@@ -37,9 +37,10 @@ async function pluginCommands (peerDir: string): Promise<Array<{ word: string, p
     const { importPlugin, pluginDir } = await import('../plugins/loader.js')
     const { config } = await loadConfig(peerDir).catch(() => ({ config: undefined }))
     const defs: GoopPlugin[] = []
+    // Built-ins ship with goop: their commands are always there (`goop rendezvous DIR` on a new
+    // folder); a third-party plugin's only once its owner enabled and trusted it.
     for (const [name, b] of Object.entries(builtinPlugins)) {
-      const entry = config?.plugins[name]
-      if ((entry?.enabled ?? b.enabledByDefault) && entry?.from == null) defs.push(await b.load())
+      if (config?.plugins[name]?.from == null) defs.push(await b.load())
     }
     for (const [, entry] of Object.entries(config?.plugins ?? {})) {
       if (entry.from != null && entry.enabled && entry.trusted === true) {
@@ -57,6 +58,40 @@ function scanPeerDir (argv: string[]): string {
   if (i >= 0 && argv[i + 1] != null) return resolve(argv[i + 1])
   const eq = argv.find(a => a.startsWith('--peer='))
   return resolve(eq?.slice('--peer='.length) ?? DEFAULT_PEER)
+}
+
+/**
+ * Run a peer in this process until SIGINT/SIGTERM. Signals are taken from the first moment: one that
+ * arrives while the peer is still starting stops it cleanly as soon as it is up.
+ */
+async function runPeer (peerDir: string, opts: { overrides: Record<string, unknown>, viewerPortIsExplicit: boolean }): Promise<void> {
+  let stopRequested: string | undefined
+  let onStop: ((signal: string) => void) | undefined
+  let forced = false
+  const onSignal = (signal: string): void => {
+    if (stopRequested != null) {
+      if (!forced) { forced = true; process.stderr.write('goop: stopping anyway\n'); process.exit(1) }
+      return
+    }
+    stopRequested = signal
+    onStop?.(signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const { Peer } = await import('../peer.js')
+  const peer = await Peer.start({ dir: peerDir, viewerPortIsExplicit: opts.viewerPortIsExplicit, overrides: opts.overrides })
+  print(`goop peer "${peer.config.name}" is running`)
+  print(`  peer id   ${peer.id}`)
+  for (const a of peer.addrs()) print(`  listening ${a}`)
+  print(`  viewer    ${peer.viewer?.url ?? '(off)'}`)
+  print('press Ctrl+C to stop')
+  await new Promise<void>((resolveStop, rejectStop) => {
+    onStop = (signal) => {
+      print(`${signal}: stopping…`)
+      peer.stop().then(() => { print('stopped'); resolveStop() }, rejectStop)
+    }
+    if (stopRequested != null) onStop(stopRequested)
+  })
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -83,8 +118,8 @@ export async function main (argv: string[]): Promise<number> {
     .description('run a peer: its libp2p node, plugins and viewer')
     .argument('[dir]', 'the peer folder')
     .addOption(peerOption())
-    .addOption(new Option('--port <n>', 'libp2p TCP listen port (0 = any)').argParser(port('--port')))
-    .addOption(new Option('--viewer-port <n>', 'viewer HTTP port (default 8080)').argParser(port('--viewer-port')))
+    .addOption(new Option('--port <n>', 'libp2p TCP listen port (0 = any)').argParser(portArg('--port')))
+    .addOption(new Option('--viewer-port <n>', 'viewer HTTP port (default 8080)').argParser(portArg('--viewer-port')))
     .option('--no-mdns', 'do not look for peers on the LAN with mDNS')
     .option('--rendezvous <url>', 'a rendezvous server URL (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--init', 'create the peer folder first if it is not one yet')
@@ -96,42 +131,13 @@ export async function main (argv: string[]): Promise<number> {
         const created = await initPeer(peerDir)
         print(`created a new peer in ${created.dir}`)
       }
-      // Signals are taken from the first moment: a SIGTERM while the peer is still starting stops it
-      // cleanly as soon as it is up, instead of killing it half-way.
-      let stopRequested: string | undefined
-      let onStop: ((signal: string) => void) | undefined
-      let forced = false
-      const onSignal = (signal: string): void => {
-        if (stopRequested != null) {
-          if (!forced) { forced = true; process.stderr.write('goop: stopping anyway\n'); process.exit(1) }
-          return
-        }
-        stopRequested = signal
-        onStop?.(signal)
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-      const { Peer } = await import('../peer.js')
-      const peer = await Peer.start({
-        dir: peerDir,
+      await runPeer(peerDir, {
         viewerPortIsExplicit: opts.viewerPort != null,
         overrides: {
           network: { ...(opts.port != null ? { port: opts.port } : {}), ...(opts.mdns ? {} : { mdns: false }) },
           viewer: opts.viewerPort != null ? { port: opts.viewerPort } : undefined,
           presence: opts.rendezvous.length > 0 ? { rendezvous: opts.rendezvous } : undefined
         }
-      })
-      print(`goop peer "${peer.config.name}" is running`)
-      print(`  peer id   ${peer.id}`)
-      for (const a of peer.addrs()) print(`  listening ${a}`)
-      print(`  viewer    ${peer.viewer?.url ?? '(off)'}`)
-      print('press Ctrl+C to stop')
-      await new Promise<void>((resolveStop) => {
-        onStop = (signal) => {
-          print(`${signal}: stopping…`)
-          peer.stop().then(() => { print('stopped'); resolveStop() }, (err: Error) => { process.stderr.write(`goop: ${err.message}\n`); exitCode = 1; resolveStop() })
-        }
-        if (stopRequested != null) onStop(stopRequested)
       })
     })
 
@@ -199,7 +205,19 @@ export async function main (argv: string[]): Promise<number> {
           const code = await command.run(rest.filter(a => !a.startsWith('--peer=')), {
             peerDir,
             admin: async (method, path, body) => await adminCall(peerDir, method, path, body),
-            print
+            print,
+            runPeer: async ({ dir, enable = {}, port, mdns }) => {
+              const runDir = resolve(dir ?? peerDir)
+              const { stat } = await import('node:fs/promises')
+              if (await stat(`${runDir}/goop.json`).catch(() => undefined) == null) await initPeer(runDir)
+              await runPeer(runDir, {
+                viewerPortIsExplicit: false,
+                overrides: {
+                  network: { ...(port != null ? { port } : {}), ...(mdns === false ? { mdns: false } : {}) },
+                  plugins: Object.fromEntries(Object.entries(enable).map(([name, e]) => [name, { enabled: true, ...(e.config != null ? { config: e.config } : {}) }]))
+                }
+              })
+            }
           })
           if (typeof code === 'number') exitCode = code
         })

@@ -16,7 +16,9 @@ export const NetworkSchema = z.strictObject({
   ping: bool(true, 'libp2p ping'),
   autonat: bool(true, 'AutoNAT: ask other peers whether this peer is reachable from outside'),
   dcutr: bool(true, 'DCUtR hole punching: upgrade relayed connections to direct ones'),
-  relayClient: bool(true, 'Circuit relay v2 client: reach and be reached through relays')
+  relayClient: bool(true, 'Circuit relay v2 client: reach and be reached through relays'),
+  reachability: z.enum(['auto', 'public', 'relayed']).default('auto')
+    .describe('auto: reserve a slot on known relays when this peer has no public address; public: never; relayed: always, and announce only relayed addresses')
 }).superRefine((n, ctx) => {
   for (const dep of ['gossipsub', 'autonat', 'dcutr', 'relayClient'] as const) {
     if (n[dep] && !n.identify) ctx.addIssue({ code: 'custom', path: [dep], message: `needs "network.identify": true (or set "network.${dep}": false)` })
@@ -29,7 +31,13 @@ export const ViewerSchema = z.strictObject({
 })
 
 export const PresenceSchema = z.strictObject({
-  rendezvous: z.array(z.url({ protocol: /^(wss?|https?)$/ })).default([]).describe('Rendezvous server URLs')
+  rendezvous: z.array(z.url({ protocol: /^(wss?|https?)$/ })).max(16).default([]).describe('Rendezvous server URLs'),
+  heartbeatMs: z.number().int().min(100).max(600_000).default(5000).describe('How often this peer announces itself'),
+  ttlMs: z.number().int().min(300).max(3_600_000).default(20_000).describe('A peer with no record for this long is offline'),
+  graceMs: z.number().int().min(0).max(30 * 86_400_000).default(600_000).describe('An offline peer is forgotten after this long'),
+  lan: z.boolean().default(true).describe('Announce presence on the LAN over gossipsub (topic goop.presence.v1)')
+}).superRefine((p, ctx) => {
+  if (p.ttlMs <= p.heartbeatMs) ctx.addIssue({ code: 'custom', path: ['ttlMs'], message: `must be longer than "presence.heartbeatMs" (${p.heartbeatMs})` })
 })
 
 export const MqSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { GoopError, type Logger, type MessageMeta, type StreamRequest } from '@goop/sdk'
+import { GoopError, type Logger, type MessageMeta, type StreamReply, type StreamRequest } from '@goop/sdk'
 import type { StreamService } from '../streams/service.js'
 import { LocalBus } from './bus.js'
 import { EventLog } from './event-log.js'
@@ -139,7 +139,7 @@ export class MqService {
     if (set == null) { set = new Set(); this.remoteSubs.set(peer, set) }
     set.add(entry)
     try {
-      await this.streams.request(peer, MQ_PROTOCOL, { op: 'sub', topic: pattern }, { timeoutMs: 10_000 })
+      await this.request(peer, { op: 'sub', topic: pattern }, { timeoutMs: 10_000 })
     } catch (err) {
       set.delete(entry)
       throw err
@@ -147,9 +147,14 @@ export class MqService {
     return () => {
       set.delete(entry)
       if (![...set].some(e => e.pattern === pattern)) {
-        this.streams.request(peer, MQ_PROTOCOL, { op: 'unsub', topic: pattern }, { timeoutMs: 5_000 }).catch(() => {})
+        this.request(peer, { op: 'unsub', topic: pattern }, { timeoutMs: 5_000 }).catch(() => {})
       }
     }
+  }
+
+  /** The MQ may run over relayed connections: peers that meet only through a relay still talk. */
+  private async request<R = unknown>(peer: string, body: unknown, opts: { timeoutMs: number }): Promise<StreamReply<R>> {
+    return await this.streams.open(peer, MQ_PROTOCOL, { allowLimited: true, maxFrameBytes: MAX_FRAME }).request<R>(body, opts)
   }
 
   /** Forget everything a peer subscribed to here (it disconnected for good, or was blocked). */
@@ -193,7 +198,7 @@ export class MqService {
         let failure: string | undefined
         try {
           const timeoutMs = Math.max(1000, Math.min(10_000, batch[0].deadline - Date.now()))
-          const reply = await this.streams.request<{ acked: number, error?: string }>(peer, MQ_PROTOCOL,
+          const reply = await this.request<{ acked: number, error?: string }>(peer,
             { op: 'msg', items: batch.map(o => o.item) }, { timeoutMs })
           acked = Math.max(0, Math.min(batch.length, Number(reply.body?.acked) | 0))
           failure = reply.body?.error
@@ -259,7 +264,7 @@ export class MqService {
       : [...this.receivers].filter(r => topicMatches(r.pattern, item.topic))
     if (item.pub === true && targets.length === 0) {
       // Nobody here follows it any more: tell the publisher to stop.
-      this.streams.request(from, MQ_PROTOCOL, { op: 'unsub', topic: item.topic }, { timeoutMs: 5_000 }).catch(() => {})
+      this.request(from, { op: 'unsub', topic: item.topic }, { timeoutMs: 5_000 }).catch(() => {})
     }
     for (const t of targets) {
       if (done.has(t)) continue

@@ -13,8 +13,11 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { GoopConfig } from '../config/schema.js'
 
-/** Build the libp2p node from the `network` section: TCP + Noise + Yamux always, the rest as configured. */
-export async function createNode (key: PrivateKey, network: GoopConfig['network']): Promise<Libp2p> {
+/**
+ * Build the libp2p node from the `network` section: TCP + Noise + Yamux always, the rest as configured.
+ * It is returned NOT started: the caller starts it once presence has its block list and listens to mDNS.
+ */
+export async function createNode (key: PrivateKey, network: GoopConfig['network'], isBlocked: (peerId: string) => boolean = () => false): Promise<Libp2p> {
   const ip = network.host.includes(':') ? 'ip6' : 'ip4'
   const services: Record<string, (components: any) => unknown> = {}
   if (network.identify) services.identify = identify()
@@ -22,18 +25,33 @@ export async function createNode (key: PrivateKey, network: GoopConfig['network'
   if (network.autonat) services.autonat = autoNAT()
   if (network.dcutr) services.dcutr = dcutr()
   if (network.gossipsub) services.pubsub = gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false })
+  // mDNS as a service (libp2p still uses it for discovery): its own 'peer' events tell presence which
+  // peers mDNS found, apart from peers learned any other way.
+  if (network.mdns) services.mdns = mdns({ interval: 10_000 })
   const transports: Libp2pOptions['transports'] = [tcp()]
   if (network.relayClient) transports.push(circuitRelayTransport())
+  const listen = [`/${ip}/${network.host}/tcp/${network.port}`]
+  // Listening on /p2p-circuit makes the relay transport reserve a slot on relays this peer connects to
+  // (the rendezvous hands them out) and keep it, re-reserving after a relay restarts.
+  if (network.relayClient && network.reachability !== 'public') listen.push('/p2p-circuit')
   return await createLibp2p({
+    start: false,
     privateKey: key,
     addresses: {
-      listen: [`/${ip}/${network.host}/tcp/${network.port}`],
-      announce: network.announce.length > 0 ? network.announce : undefined
+      listen,
+      announce: network.announce.length > 0 ? network.announce : undefined,
+      announceFilter: network.reachability === 'relayed'
+        ? (addrs) => addrs.filter(a => a.toString().includes('/p2p-circuit'))
+        : undefined
+    },
+    connectionGater: {
+      denyDialPeer: (peerId) => isBlocked(peerId.toString()),
+      denyInboundEncryptedConnection: (peerId) => isBlocked(peerId.toString()),
+      denyOutboundEncryptedConnection: (peerId) => isBlocked(peerId.toString())
     },
     transports,
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery: network.mdns ? [mdns({ interval: 10_000 })] : [],
     services
   })
 }

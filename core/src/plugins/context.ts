@@ -5,7 +5,8 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Hono } from 'hono'
-import { GoopError, isGoopError, type GoopPlugin, type PluginContext, type PublicListener } from '@goop/sdk'
+import { WebSocketServer } from 'ws'
+import { GoopError, isGoopError, type GoopPlugin, type PluginContext, type PresenceApi, type PublicListener } from '@goop/sdk'
 import type { HookRegistry } from '../hooks.js'
 import { createLogger, type LogSink } from '../log.js'
 import type { MqService } from '../mq/service.js'
@@ -22,6 +23,7 @@ export interface Kernel {
   mq: MqService
   hooks: HookRegistry
   logSink: LogSink
+  presence: PresenceApi
   /** Exported services: name -> provider and implementation. */
   services: Map<string, { owner: string, impl: unknown }>
 }
@@ -113,13 +115,19 @@ export class PluginScope {
       },
       http: {
         router: this.router,
-        listen: async ({ host = '0.0.0.0', port, app }): Promise<PublicListener> => {
+        listen: async ({ host = '0.0.0.0', port, app, websocket }): Promise<PublicListener> => {
           alive()
+          const wss = websocket === true ? new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 }) : undefined
           const { server, info } = await new Promise<{ server: ReturnType<typeof serve>, info: { port: number } }>((resolve, reject) => {
-            const s = serve({ fetch: app.fetch, hostname: host, port }, (i) => { resolve({ server: s, info: i }) })
+            const s = serve({ fetch: app.fetch, hostname: host, port, ...(wss != null ? { websocket: { server: wss } } : {}) }, (i) => { resolve({ server: s, info: i }) })
             s.once('error', reject)
           })
-          owns(() => new Promise<void>(resolve => { server.close(() => { resolve() }); (server as any).closeAllConnections?.() }))
+          owns(() => new Promise<void>(resolve => {
+            for (const client of wss?.clients ?? []) client.terminate()
+            wss?.close()
+            server.close(() => { resolve() })
+            ;(server as any).closeAllConnections?.()
+          }))
           const shown = host.includes(':') ? `[${host}]` : host
           return { host, port: info.port, url: `http://${shown}:${info.port}` }
         }
@@ -130,6 +138,10 @@ export class PluginScope {
           alive()
           await kernel.node.dial(target.startsWith('/') ? multiaddr(target) : peerIdFromString(target), { signal: AbortSignal.timeout(10_000) })
         }
+      },
+      presence: {
+        peers: () => kernel.presence.peers(),
+        get: (peerId) => kernel.presence.get(peerId)
       },
       timers: {
         setTimeout: (fn, ms) => {

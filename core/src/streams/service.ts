@@ -155,7 +155,7 @@ export class StreamService {
     let channel = this.channels.get(key)
     if (channel == null || channel.closed) {
       channel = new ClientChannel(this.node, peer, protocol, {
-        allowLimited: opts.allowLimited ?? false,
+        allowLimited: opts.allowLimited ?? true, // the serving side decides: its handler says whether it runs over relays
         maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
         idleMs: DEFAULT_LIMITS.idleTimeoutMs / 2
       }, () => { if (this.channels.get(key) === channel) this.channels.delete(key) })

@@ -35,6 +35,8 @@ export function viewerPage (opts: { badToken: boolean }): string {
   .state.failed { color: var(--bad); border-color: #6b2a2a; }
   .error { color: var(--bad); font-size: 13px; }
   .desc { color: var(--muted); font-size: 13px; }
+  button.block { background: none; border: 1px solid var(--line); color: var(--muted); border-radius: 8px; padding: 3px 10px; font: inherit; font-size: 12px; cursor: pointer; }
+  button.block:hover { color: var(--bad); border-color: #6b2a2a; }
   .switch { position: relative; width: 42px; height: 24px; flex: none; }
   .switch input { opacity: 0; width: 0; height: 0; }
   .switch span { position: absolute; inset: 0; background: #333a4b; border-radius: 24px; cursor: pointer; transition: .15s; }
@@ -71,10 +73,20 @@ async function api (method, path, body) {
   return data
 }
 function renderPeers (peers) {
+  peers = peers.slice().sort((a, b) => (b.online - a.online) || String(a.name).localeCompare(String(b.name)))
   $('peer-list').innerHTML = peers.length === 0 ? '<li class="empty">No peers yet. Start another peer on this network.</li>' : peers.map(p =>
-    '<li data-peer="' + esc(p.peerId) + '"><span class="dot ' + (p.online ? 'on' : '') + '"></span><div class="grow"><div>' + esc(p.name ?? ('peer …' + p.peerId.slice(-6))) +
-    '</div><div class="id">' + esc(p.peerId) + '</div></div><span class="state">' + esc((p.sources || []).join(', ')) + '</span></li>').join('')
+    '<li data-peer="' + esc(p.peerId) + '"><span class="dot ' + (p.online ? 'on' : '') + '" title="' + (p.online ? 'online' : 'offline') + '"></span><div class="grow"><div>' + esc(p.name ?? ('peer …' + p.peerId.slice(-6))) +
+    (p.fields && p.fields.siteTitle ? ' <span class="desc">· ' + esc(p.fields.siteTitle) + '</span>' : '') +
+    '</div><div class="id">' + esc(p.peerId) + '</div></div><span class="state">' + esc((p.sources || []).join(', ')) + '</span>' +
+    '<button class="block" data-block="' + esc(p.peerId) + '" title="Hide this peer and refuse its connections">Block</button></li>').join('')
 }
+document.addEventListener('click', async (e) => {
+  const peerId = e.target.dataset?.block
+  if (!peerId) return
+  if (!confirm('Block ' + peerId + '? It disappears from your list and its connections are refused. You can unblock it with the API (POST /api/peers/<id>/unblock).')) return
+  try { await api('POST', '/peers/' + encodeURIComponent(peerId) + '/block') } catch (err) { alert(err.message) }
+  refresh()
+})
 function renderPlugins (plugins) {
   $('plugin-list').innerHTML = plugins.length === 0 ? '<li class="empty">No plugins installed.</li>' : plugins.map(p =>
     '<li data-plugin="' + esc(p.name) + '"><div class="grow"><div>' + esc(p.name) + ' <span class="id">' + esc(p.version ?? '') + '</span></div>' +

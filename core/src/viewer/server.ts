@@ -4,24 +4,17 @@ import { serve, type ServerType } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { streamSSE } from 'hono/streaming'
-import { GoopError, isGoopError, type Logger } from '@goop/sdk'
+import { GoopError, isGoopError, type Logger, type PeerEntry } from '@goop/sdk'
+import type { PresenceService } from '../presence/service.js'
 import type { EventLog } from '../mq/event-log.js'
 import type { PluginHost } from '../plugins/host.js'
 import { cookieName, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
 import { viewerPage } from './page.js'
 
-export interface PeerEntry {
-  peerId: string
-  name: string | null
-  online: boolean
-  lastSeen: number
-  sources: string[]
-  addrs: string[]
-}
-
 export interface ViewerDeps {
   self: () => { peerId: string, name: string, addrs: string[] }
   peers: () => PeerEntry[]
+  presence: PresenceService
   plugins: PluginHost
   events: EventLog
   log: Logger
@@ -57,6 +50,13 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
   api.use('*', ownerOnly(token, () => cookieName(port())))
   api.get('/self', c => c.json({ ...deps.self(), plugins: deps.plugins.list() }))
   api.get('/peers', c => c.json(deps.peers()))
+  api.post('/peers/:peerId/:action{block|unblock}', async (c) => {
+    const peerId = c.req.param('peerId')
+    if (c.req.param('action') === 'block') await deps.presence.block(peerId)
+    else await deps.presence.unblock(peerId)
+    return c.json({ peerId, blocked: deps.presence.isBlocked(peerId) })
+  })
+  api.get('/presence', c => c.json({ ...deps.presence.stats(), blocked: deps.presence.blockedList() }))
   api.get('/plugins', c => c.json(deps.plugins.list()))
   api.post('/plugins/:name/:action{enable|disable}', async (c) => {
     const name = c.req.param('name')
