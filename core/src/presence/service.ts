@@ -100,6 +100,7 @@ export class PresenceService {
     this.initialized = true
     await this.loadBlocked()
     this.streams.isBlocked = (peer) => this.blocked.has(peer)
+    this.streams.addressesOf = (peer) => this.table.get(peer)?.record?.addrs ?? []
   }
 
   async start (): Promise<void> {
@@ -300,18 +301,17 @@ export class PresenceService {
 
   /** Work out whether `e` is online now, and publish what changed. */
   private evaluate (e: Entry): void {
-    const now = Date.now()
-    const online = this.isAlive(e, now)
+    const was = e.online
+    const online = this.isAlive(e, Date.now())
+    e.online = online // before the view is made: the event must say what the peer is now
     const view = this.view(e)
     const shown = JSON.stringify({ ...view, lastSeen: 0 })
-    if (online && !e.online) {
-      e.online = true
+    if (online && !was) {
       e.shown = shown
       this.mq.publish('presence.online', view)
-    } else if (!online && e.online) {
-      e.online = false
+    } else if (!online && was) {
       e.shown = shown
-      this.mq.publish('presence.offline', { ...view, online: false })
+      this.mq.publish('presence.offline', view)
     } else if (online && shown !== e.shown) {
       e.shown = shown
       this.mq.publish('presence.updated', view)
@@ -380,7 +380,8 @@ export class PresenceService {
 
   private async punch (peerId: string, addrs: string[]): Promise<void> {
     if (this.blocked.has(peerId)) return
-    for (const a of addrs) {
+    // A punch is about a direct path: relayed addresses would only open another relayed connection.
+    for (const a of addrs.filter(a => !a.includes('/p2p-circuit'))) {
       try {
         await this.node.dial(multiaddr(a), { signal: AbortSignal.timeout(5000) })
         return

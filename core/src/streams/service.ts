@@ -1,4 +1,5 @@
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { GoopError, isGoopError, type Channel, type Logger, type RequestOptions, type StreamHandler, type StreamLimits, type StreamReply } from '@goop/sdk'
 import { FrameError, FrameReader, FrameWriter, type Frame } from './frame.js'
@@ -40,6 +41,8 @@ export class StreamService {
   private readonly channels = new Map<string, ClientChannel>()
   /** Set by presence (issue 3): streams from a blocked peer are refused. */
   isBlocked: (peer: string) => boolean = () => false
+  /** Set by presence: where a peer's signed record says it can be reached. */
+  addressesOf: (peer: string) => string[] = () => []
 
   constructor (private readonly node: Libp2p, private readonly log: Logger) {}
 
@@ -157,7 +160,8 @@ export class StreamService {
       channel = new ClientChannel(this.node, peer, protocol, {
         allowLimited: opts.allowLimited ?? true, // the serving side decides: its handler says whether it runs over relays
         maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
-        idleMs: DEFAULT_LIMITS.idleTimeoutMs / 2
+        idleMs: DEFAULT_LIMITS.idleTimeoutMs / 2,
+        addressesOf: (p) => this.addressesOf(p)
       }, () => { if (this.channels.get(key) === channel) this.channels.delete(key) })
       this.channels.set(key, channel)
     }
@@ -201,17 +205,28 @@ export class ClientChannel implements Channel {
     private readonly node: Libp2p,
     readonly peer: string,
     readonly protocol: string,
-    private readonly opts: { allowLimited: boolean, maxFrameBytes: number, idleMs: number },
+    private readonly opts: { allowLimited: boolean, maxFrameBytes: number, idleMs: number, addressesOf: (peer: string) => string[] },
     private readonly onClose: () => void
   ) {}
 
   private connect (): Promise<{ stream: Stream, writer: FrameWriter }> {
     if (this.stream == null) {
       const opening: Promise<{ stream: Stream, writer: FrameWriter }> = (async () => {
-        const stream = await this.node.dialProtocol(peerIdFromString(this.peer), this.protocol, {
-          runOnLimitedConnection: this.opts.allowLimited,
-          signal: AbortSignal.timeout(10_000)
-        })
+        const id = peerIdFromString(this.peer)
+        const signal = AbortSignal.timeout(10_000)
+        // With no connection open, dial where the peer's own signed presence record says it is; the
+        // peer store only learns addresses of peers we actually connected to, so that a record can
+        // never make this peer dial addresses it was not asked to reach.
+        let target: PeerId | Multiaddr[] = id
+        if (this.node.getConnections(id).length === 0) {
+          const addrs: Multiaddr[] = []
+          for (const a of this.opts.addressesOf(this.peer)) {
+            try { addrs.push(multiaddr(a)) } catch { /* not a multiaddr */ }
+          }
+          if (addrs.length > 0) target = addrs
+        }
+        const connection = await this.node.dial(target, { signal })
+        const stream = await connection.newStream(this.protocol, { runOnLimitedConnection: this.opts.allowLimited, signal })
         void this.readLoop(stream, () => opening)
         return { stream, writer: new FrameWriter(stream, this.opts.maxFrameBytes) }
       })()
