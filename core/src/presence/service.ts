@@ -381,7 +381,7 @@ export class PresenceService {
   private async punch (peerId: string, addrs: string[]): Promise<void> {
     if (this.blocked.has(peerId)) return
     // A punch is about a direct path: relayed addresses would only open another relayed connection.
-    for (const a of addrs.filter(a => !a.includes('/p2p-circuit'))) {
+    for (const a of addrs.filter(addr => !addr.includes('/p2p-circuit'))) {
       try {
         await this.node.dial(multiaddr(a), { signal: AbortSignal.timeout(5000) })
         return
