@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { definePlugin } from '@goop/sdk'
 import { connect, probe, waitFor, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { freePort } from './helpers/processes.js'
 
 
 
@@ -83,7 +84,8 @@ describe('mq across a restart of the receiver', () => {
   it('delivers a message sent while the receiver restarts exactly once', async () => {
     const pa = probe()
     const a = await startTestPeer({ plugins: [pa.plugin] })
-    const port = 40000 + Math.floor(Math.random() * 20000)
+    // A port the OS just gave out (not a random one, which could be in use or in the ephemeral range).
+    const port = await freePort()
     let got: unknown[] = []
     const receiver = definePlugin({
       name: 'receiver', version: '1.0.0', sdk: '^1.0.0',

@@ -2,8 +2,9 @@ import type { BuiltinPlugin } from './host.js'
 
 /**
  * The plugins that ship with goop, by name. Each is its own package under plugins/ and is loaded
- * lazily, so a peer pays only for the ones it enables. Later issues add site, data, lua, js, …
+ * lazily, so a peer pays only for the ones it enables. Later issues add data, lua, js, …
  */
 export const builtinPlugins: Record<string, BuiltinPlugin> = {
-  rendezvous: { load: async () => (await import('@goop/plugin-rendezvous')).default, enabledByDefault: false }
+  rendezvous: { load: async () => (await import('@goop/plugin-rendezvous')).default, enabledByDefault: false },
+  site: { load: async () => (await import('@goop/plugin-site')).default, enabledByDefault: true }
 }

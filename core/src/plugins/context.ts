@@ -50,6 +50,7 @@ export class PluginScope {
     })
     const stateDir = join(kernel.dir, 'state', name)
     let stateMade = false
+    const openedChannels = new Set<{ close: () => void }>()
     const requires = new Set(plugin.requires ?? [])
     const provides = new Set(plugin.provides ?? [])
     const alive = (): void => {
@@ -89,7 +90,11 @@ export class PluginScope {
         open: (peer, protocol, opts) => {
           alive()
           const channel = kernel.streams.open(peer, protocol, opts)
-          owns(() => { channel.close() })
+          // The same shared channel comes back on every call: own it once, close it on disable.
+          if (!openedChannels.has(channel)) {
+            openedChannels.add(channel)
+            owns(() => { openedChannels.delete(channel); channel.close() })
+          }
           return channel
         },
         request: async (peer, protocol, body, opts) => {
