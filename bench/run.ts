@@ -1,7 +1,8 @@
 // goop benchmarks. Every figure is measured next to its baseline, in the same run, and printed as a ratio.
 //
 //   npm run bench                       (builds first, then runs this file with tsx)
-//   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process] [--only=startup|mq]
+//   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process]
+//        [--only=startup|mq|convergence|rendezvous]   (a comma-separated list also works)
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -13,13 +14,15 @@ import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from 'nod
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
-import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { definePlugin, type MqApi } from '@goop/sdk'
 import type { TestPeer } from '@goop/core/testing'
+import { benchConvergence } from './convergence.js'
+import { exited, fmtMs, guard, sleep, summarize, type BenchContext, type Figure, type Table } from './lib.js'
+import { benchRendezvousLoad } from './rendezvous-load.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolvePath(HERE, '..')
@@ -32,7 +35,12 @@ const PAYLOAD = 'x'.repeat(MSG_BYTES)
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
-const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length)
+const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const BENCHES = ['startup', 'mq', 'convergence', 'rendezvous']
+for (const o of ONLY ?? []) {
+  if (!BENCHES.includes(o)) { process.stderr.write(`bench: --only takes ${BENCHES.join(', ')} (comma-separated), not "${o}"\n`); process.exit(2) }
+}
+const selected = (name: string): boolean => ONLY == null || ONLY.includes(name)
 const MQ_IN_PROCESS = args.includes('--mq-in-process')
 
 const PLAN = {
@@ -58,28 +66,6 @@ process.env.GOOP_LOG ??= 'error'
 const kit = (): Promise<typeof import('@goop/core/testing')> =>
   import(pathToFileURL(join(ROOT, 'core', 'dist', 'testing', 'index.js')).href)
 
-// ---- small statistics --------------------------------------------------------------------------
-
-function quantile (sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
-  return sorted[i]
-}
-
-interface Summary { n: number, min: number, p50: number, p99: number, max: number, mean: number }
-
-function summarize (values: number[]): Summary {
-  const s = values.toSorted((a, b) => a - b)
-  return {
-    n: s.length,
-    min: s[0],
-    p50: quantile(s, 0.5),
-    p99: quantile(s, 0.99),
-    max: s[s.length - 1],
-    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)
-  }
-}
-
 /** Child processes still running, killed if the bench is interrupted or fails. */
 const children = new Set<ChildProcess>()
 function track (child: ChildProcess): ChildProcess {
@@ -87,37 +73,20 @@ function track (child: ChildProcess): ChildProcess {
   child.once('exit', () => { children.delete(child) })
   return child
 }
+/** Children that stop by themselves (and remove their folder) when their stdin closes: the MQ peer. */
+const stopOnStdinEnd = new WeakSet<ChildProcess>()
 /** Temporary folders to remove if the bench is interrupted. */
 const tmpDirs = new Set<string>()
 function killChildren (): void {
-  // The MQ peer process stops by itself (and removes its folder) when its stdin closes.
-  for (const c of children) if (c.stdin == null) c.kill('SIGKILL'); else c.stdin.end()
+  for (const c of children) if (c.stdin != null && stopOnStdinEnd.has(c)) c.stdin.end(); else c.kill('SIGKILL')
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true })
 }
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-/** A guard for Promise.race that does not keep the process alive after the race is over. */
-const guard = (ms: number): Promise<void> => delay(ms, undefined, { ref: false })
-
 // ---- results -----------------------------------------------------------------------------------
-
-interface Figure {
-  group: string
-  name: string
-  value: number
-  unit: string
-  /** 'lower' for times, 'higher' for rates. */
-  better: 'lower' | 'higher'
-  baseline: { name: string, value: number, unit: string }
-  /** value / baseline.value */
-  ratio: number
-  goal?: string
-  goalMet?: boolean
-  detail?: Record<string, unknown>
-}
 
 const figures: Figure[] = []
 const notes: string[] = []
+const tables: Table[] = []
 
 function figure (f: Omit<Figure, 'ratio'>): void {
   figures.push({ ...f, ratio: f.value / f.baseline.value })
@@ -138,12 +107,6 @@ function getJson (port: number, path: string, token: string): Promise<{ status: 
     req.on('error', reject)
     req.end()
   })
-}
-
-async function exited (child: ChildProcess): Promise<number | null> {
-  if (child.exitCode != null || child.signalCode != null) return child.exitCode
-  const [code] = await once(child, 'exit') as [number | null]
-  return code
 }
 
 /** `node -e ''` from spawn to exit. */
@@ -309,6 +272,7 @@ async function spawnRemote (): Promise<RemotePeer> {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
   }))
+  stopOnStdinEnd.add(child)
   const lines = createInterface({ input: child.stdout! })
   const first = await Promise.race([
     once(lines, 'line').then(([l]) => l as string),
@@ -471,8 +435,6 @@ async function benchMq (): Promise<void> {
 
 // ---- output ------------------------------------------------------------------------------------
 
-function fmtMs (ms: number): string { return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms` }
-
 function fmt (value: number, unit: string): string {
   if (unit === 'ms') return fmtMs(value)
   if (unit === 'µs') return value >= 10_000 ? `${(value / 1000).toFixed(1)} ms` : `${value.toFixed(0)} µs`
@@ -501,8 +463,27 @@ function printTable (): void {
   const line = (r: string[]): string => '| ' + r.map((cell, c) => cell.padEnd(widths[c])).join(' | ') + ' |'
   const out = [line(rows[0]), '|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)]
   process.stdout.write('\n' + out.join('\n') + '\n\n')
+  for (const t of tables) process.stdout.write(`${t.title}\n\n${formatRows(t.rows)}\n\n`)
   for (const n of notes) process.stdout.write(`  ${n}\n`)
   process.stdout.write('\n')
+}
+
+function formatRows (rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => (r[c] ?? '').length)))
+  const line = (r: string[]): string => '| ' + r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join(' | ') + ' |'
+  return [line(rows[0]), '|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n')
+}
+
+const context: BenchContext = {
+  quick: QUICK,
+  root: ROOT,
+  args,
+  figure,
+  note: (text) => { notes.push(text) },
+  table: (t) => { tables.push(t) },
+  track,
+  tmpDirs,
+  kit
 }
 
 function versionOf (pkg: string): string | undefined {
@@ -535,24 +516,33 @@ async function main (): Promise<void> {
   const started = performance.now()
   const info = machine()
   process.stderr.write(`goop bench on ${String(info.cpu)} ×${String(info.cores)}, node ${process.version}${QUICK ? ' (quick)' : ''}\n`)
-  if (ONLY == null || ONLY === 'startup') {
+  if (selected('startup')) {
     process.stderr.write('start-up ')
     await benchStartup()
   }
-  if (ONLY == null || ONLY === 'mq') {
+  if (selected('mq')) {
     process.stderr.write(`mq (${MQ_IN_PROCESS ? 'in-process' : '2 processes'}) `)
     await benchMq()
+  }
+  if (selected('convergence')) {
+    process.stderr.write('convergence ')
+    await benchConvergence(context)
+  }
+  if (selected('rendezvous')) {
+    process.stderr.write('rendezvous load\n')
+    await benchRendezvousLoad(context)
   }
   printTable()
   const durationS = (performance.now() - started) / 1000
   const results = {
     date: new Date().toISOString(),
     machine: info,
-    plan: { ...PLAN, quick: QUICK, mqMode: MQ_IN_PROCESS ? 'in-process' : 'two-processes' },
+    plan: { ...PLAN, quick: QUICK, only: ONLY ?? BENCHES, mqMode: MQ_IN_PROCESS ? 'in-process' : 'two-processes' },
     durationS: +durationS.toFixed(1),
     loadavgAtEnd: loadavg().map(l => +l.toFixed(2)),
     ratio: 'value / baseline.value (for times >1 is slower; for rates <1 is slower)',
     figures,
+    tables,
     notes
   }
   const round = (_key: string, v: unknown): unknown => typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(5) : v

@@ -137,6 +137,7 @@ export class Peer {
           presence: presence,
           plugins: peer.plugins,
           events: mq.events,
+          mq,
           log: createLogger('viewer', sink)
         }, { host: config.viewer.host, port: config.viewer.port, portIsExplicit: opts.viewerPortIsExplicit === true })
         await peer.writeViewerState()

@@ -40,6 +40,15 @@ export interface HttpApi {
   /** Routes mounted at `/api/x/<plugin>/` on the viewer, behind the owner's token. */
   readonly router: Hono
   /**
+   * Routes served on every site origin (`http://<label>.localhost:<port>/…`, where this peer's
+   * owner browses a site; since SDK 1.2.0). The kernel tries the running plugins' site routers in
+   * plugin order; the first answer that is not 404 wins. Whose site it is: the owner's peer ID in
+   * `c.req.header('x-goop-site')` (set by the kernel, never by the browser). The visitor is this peer
+   * (`ctx.peerId`). These routes never see the owner's token or cookies, and they run under the site
+   * origin's strict Content-Security-Policy. `/.goop/*` and `/api/*` belong to the kernel.
+   */
+  readonly site: Hono
+  /**
    * A public HTTP listener of the plugin's own (e.g. a rendezvous server), closed on disable. With
    * `websocket: true` the app's routes may use `upgradeWebSocket` from `@hono/node-server`.
    */

@@ -118,6 +118,11 @@ export class MqService {
     }
   }
 
+  /** Would another peer be allowed to follow `topic` (a topic or pattern) here? */
+  isShared (topic: string): boolean {
+    return [...this.shared.keys()].some(s => patternCovers(s, topic))
+  }
+
   receive (pattern: string, handler: Handler): () => void {
     const r = { pattern, handler }
     this.receivers.add(r)
@@ -230,7 +235,7 @@ export class MqService {
     }
     const body = parsed.data
     if (body.op === 'sub') {
-      if (![...this.shared.keys()].some(s => patternCovers(s, body.topic))) {
+      if (!this.isShared(body.topic)) {
         throw new GoopError('forbidden', `topic ${body.topic} is not shared by this peer`)
       }
       let set = this.subscribers.get(req.peer)

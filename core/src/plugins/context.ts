@@ -12,6 +12,7 @@ import { createLogger, type LogSink } from '../log.js'
 import type { MqService } from '../mq/service.js'
 import type { StreamService } from '../streams/service.js'
 import { errorResponse } from '../viewer/server.js'
+import { NO_ROUTE_HEADER } from '../viewer/sites.js'
 
 /** What the plugin host needs of the kernel to build plugin contexts. */
 export interface Kernel {
@@ -36,6 +37,8 @@ type Disposer = () => void | Promise<void>
 export class PluginScope {
   readonly controller = new AbortController()
   readonly router = new Hono()
+  /** Routes on every site origin (`ctx.http.site`); the viewer tries the running plugins' in order. */
+  readonly siteRouter = new Hono()
   private readonly disposers: Disposer[] = []
   readonly ctx: PluginContext<any>
 
@@ -48,6 +51,13 @@ export class PluginScope {
       if (!isGoopError(err)) log.error('route failed', { path: c.req.path, error: err.message })
       return errorResponse(c, err)
     })
+    this.siteRouter.onError((err, c) => {
+      if (!isGoopError(err)) log.error('site route failed', { path: c.req.path, error: err.message })
+      return errorResponse(c, err)
+    })
+    // No route of this plugin matched: marked, so the viewer tries the next plugin and, when none
+    // answers, prefers a plugin's own 404 page (e.g. the site's 404.html) over this empty one.
+    this.siteRouter.notFound(c => c.body(null, 404, { [NO_ROUTE_HEADER]: '1' }))
     const stateDir = join(kernel.dir, 'state', name)
     let stateMade = false
     const openedChannels = new Set<{ close: () => void }>()
@@ -120,6 +130,7 @@ export class PluginScope {
       },
       http: {
         router: this.router,
+        site: this.siteRouter,
         listen: async ({ host = '0.0.0.0', port, app, websocket }): Promise<PublicListener> => {
           alive()
           const wss = websocket === true ? new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 }) : undefined

@@ -55,6 +55,8 @@ export interface HostOptions {
 export class PluginHost {
   private readonly records = new Map<string, PluginRecord>()
   private queue: Promise<unknown> = Promise.resolve()
+  /** Running plugins in the order they started. */
+  private started: PluginRecord[] = []
 
   constructor (private readonly kernel: Kernel, private readonly opts: HostOptions) {}
 
@@ -192,6 +194,7 @@ export class PluginHost {
       }
       record.scope = scope
       record.state = 'running'
+      this.started = [...this.started.filter(r => r !== record), record]
       record.error = undefined
       this.opts.log.info('plugin running', { plugin: record.name, version: def.version })
       this.opts.onChange(this.info(record))
@@ -205,6 +208,7 @@ export class PluginHost {
     const scope = record.scope
     record.scope = undefined
     record.state = 'stopped'
+    this.started = this.started.filter(r => r !== record)
     if (scope != null) {
       const errors = await scope.dispose()
       for (const e of errors) this.opts.log.warn('error while stopping plugin', { plugin: record.name, error: e.message })
@@ -265,6 +269,11 @@ export class PluginHost {
       const running = [...this.records.values()].filter(r => r.state === 'running')
       for (const r of this.order(running).toReversed()) await this.stop(r)
     })
+  }
+
+  /** The site routers of the running plugins, in the order they started (providers before their users). */
+  siteRouters (): Array<{ name: string, router: PluginScope['siteRouter'] }> {
+    return this.started.filter(r => r.state === 'running' && r.scope != null).map(r => ({ name: r.name, router: r.scope!.siteRouter }))
   }
 
   routerOf (name: string): PluginScope['router'] | undefined {

@@ -89,7 +89,12 @@ export class RendezvousClient {
     switch (msg.t) {
       case 'challenge': {
         const sig = await this.deps.key.sign(rendezvousAuthBytes(msg.nonce))
-        if (this.ws === ws) this.send({ t: 'hello', peerId: this.deps.self, sig: toBase64Url(sig) })
+        if (this.ws !== ws) break
+        this.send({ t: 'hello', peerId: this.deps.self, sig: toBase64Url(sig) })
+        // Publish at once: the server takes a connection's messages in order, so the record counts as
+        // soon as the key is proven, without waiting for the snapshot (large on a busy server).
+        const own = this.deps.own()
+        if (own != null) { this.send({ t: 'publish', ...own }); this.published = this.deps.ownContent() }
         break
       }
       case 'welcome':

@@ -7,9 +7,12 @@ import { streamSSE } from 'hono/streaming'
 import { GoopError, isGoopError, type Logger, type PeerEntry } from '@goop/sdk'
 import type { PresenceService } from '../presence/service.js'
 import type { EventLog } from '../mq/event-log.js'
+import type { MqService } from '../mq/service.js'
 import type { PluginHost } from '../plugins/host.js'
 import { cookieName, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
 import { viewerPage } from './page.js'
+import { parseSiteHost, siteOrigins, siteRedirect } from './sites.js'
+import { mountViewerAssets } from './assets.js'
 
 export interface ViewerDeps {
   self: () => { peerId: string, name: string, addrs: string[] }
@@ -17,6 +20,8 @@ export interface ViewerDeps {
   presence: PresenceService
   plugins: PluginHost
   events: EventLog
+  /** For site origins' `/.goop/events`. */
+  mq: Pick<MqService, 'bus' | 'subscribeRemote' | 'isShared'>
   log: Logger
 }
 
@@ -33,7 +38,23 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
     return errorResponse(c, err)
   })
   app.notFound(c => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  // Site origins first (`<label>.localhost:<port>`, sites.ts): they never reach anything below.
+  const sites = siteOrigins({ me: () => deps.self().peerId, plugins: deps.plugins, mq: deps.mq, log: deps.log }, port)
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host') ?? ''
+    if (allowedHosts().has(host)) return await next()
+    const site = parseSiteHost(host, port())
+    if (site === undefined) return await next() // neither the viewer nor a site: sameOriginOnly answers 403
+    if (site === 'bad') return c.json({ error: { code: 'bad_site', message: `${JSON.stringify(host.slice(0, 200))} names no peer (a site origin is http://<peer ID as base36 CIDv1>.localhost:${port()})` } }, 400)
+    return await sites.fetch(c.req.raw, c.env, site)
+  })
+  // A navigation to a peer's site: no token needed, but only on the viewer's own Host.
+  app.on(['GET', 'HEAD'], ['/p/:peerId', '/p/:peerId/*'], (c) => {
+    if (!allowedHosts().has(c.req.header('host') ?? '')) return c.json({ error: { code: 'forbidden_host', message: 'this viewer does not answer for that host' } }, 403)
+    return siteRedirect(c.req.url, port())
+  })
   app.use('*', sameOriginOnly(allowedHosts))
+  mountViewerAssets(app, deps.log) // the UI's /app.js and /app.css (src/viewer/ui)
 
   app.get('/', (c) => {
     const given = c.req.query('token')
@@ -42,7 +63,9 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
       setCookie(c, cookieName(port()), token, { httpOnly: true, sameSite: 'Strict', path: '/' })
       return c.redirect('/', 303)
     }
-    c.header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+    // The UI is /app.js and /app.css only; the site preview is framed from the peers' own origins.
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+      `frame-src 'self' http://*.localhost:${port()}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`)
     return c.html(viewerPage({ badToken: false }))
   })
 

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { open } from 'node:fs/promises'
 import { constants } from 'node:fs'
 import { definePlugin, GoopError, isGoopError, z, type Channel, type PluginContext } from '@goop/sdk'
+import { browser } from './browse.js'
 import { fetchSite, type Ask, type SiteFetchOptions, type SiteResponse } from './client.js'
 import { fileRoutes } from './files.js'
 import { parseSitePath, resolveSiteFile, siteRoot } from './paths.js'
@@ -15,6 +16,7 @@ export type { FileEntry } from './files.js'
 export { parseSitePath, resolveSiteFile, siteRoot, MAX_PATH_CHARS, MAX_DEPTH, MAX_NAME_BYTES } from './paths.js'
 export type { SitePath, ResolvedFile } from './paths.js'
 export { contentType } from './mime.js'
+export { browser, parseRange, type BrowseOptions } from './browse.js'
 export { extractTitle, MAX_TITLE_CHARS } from './title.js'
 
 /** The `site` service: fetch a path of any peer's site (this peer's own included), streamed. */
@@ -34,7 +36,9 @@ declare module '@goop/sdk' {
 
 const Config = z.strictObject({
   maxUploadBytes: z.number().int().positive().max(1024 * 1024 * 1024).default(10 * 1024 * 1024)
-    .describe('Largest file the owner may PUT through /api/x/site/files/<path>')
+    .describe('Largest file the owner may PUT through /api/x/site/files/<path>'),
+  firstByteMs: z.number().int().min(100).max(120_000).default(10_000)
+    .describe('Browsing: a site whose first byte has not come within this many ms gets the "did not answer" page (504)')
 })
 
 /** Channels kept open to other peers' sites, at most (the oldest is forgotten first). */
@@ -65,8 +69,8 @@ function titleCache (siteDir: string): () => Promise<string | undefined> {
 
 export default definePlugin({
   name: 'site',
-  version: '1.0.0',
-  sdk: '^1.1.0',
+  version: '1.1.0',
+  sdk: '^1.2.0',
   description: "Serves this peer's site/ folder to other peers (/goop/site/1.0.0) and lets the owner edit it",
   provides: ['site'],
   config: Config,
@@ -111,11 +115,20 @@ export default definePlugin({
     }
     const local: Ask = async body => await serveSite(siteDir, body)
 
-    ctx.provide('site', {
+    const service: SiteService = {
       fetch: async (peerId, path, opts) => {
         if (typeof peerId !== 'string' || peerId === '') throw new GoopError('bad_request', 'peerId is required')
         return await fetchSite(peerId === ctx.peerId ? local : remote(peerId), path, opts)
       }
+    }
+    ctx.provide('site', service)
+
+    // Browsing: every site origin's files (the kernel sets x-goop-site to the owner; see browse.ts).
+    const browse = browser(ctx, service.fetch, { firstByteMs: ctx.config.firstByteMs })
+    ctx.http.site.get('*', async (c) => {
+      const owner = c.req.header('x-goop-site')
+      if (owner == null || owner === '') return c.text('not a site origin', 400)
+      return await browse(c.req.raw, owner)
     })
   }
 })
