@@ -79,8 +79,10 @@ function evilPage (viewer: string, other: string): string {
 <body>
 <h1>Win a prize!</h1>
 <img id="img" alt="" src="${viewer}/api/plugins/site/disable">
+<img id="img2" alt="" src="${viewer}/api/x/site/files/index.html">
 <iframe name="sink" title="sink"></iframe>
 <form id="form" method="POST" action="${viewer}/api/plugins/site/disable" target="sink"><input name="x" value="1"></form>
+ <form id="form3" method="POST" enctype="text/plain" action="${viewer}/api/x/site/files/pwned-form.html" target="sink"><input name="x" value="1"></form>
 <form id="form2" method="POST" action="${other}/.goop/events?topics=demo.tick" target="sink"><input name="x" value="1"></form>
 <pre id="out">running</pre>
 <script>
@@ -103,6 +105,8 @@ async function attempt (name, fn) {
   await attempt('read peers', () => fetch(V + '/api/peers', { credentials: 'include' }))
   await attempt('disable site', () => fetch(V + '/api/plugins/site/disable', { method: 'POST', credentials: 'include', mode: 'no-cors' }))
   await attempt('write file', () => fetch(V + '/api/x/site/files/pwned.html', { method: 'PUT', credentials: 'include', mode: 'no-cors', body: 'pwned' }))
+  await attempt('read site file', () => fetch(V + '/api/x/site/files/index.html', { credentials: 'include' }))
+  await attempt('read site files no-cors', () => fetch(V + '/api/x/site/files', { credentials: 'include', mode: 'no-cors' }))
   await attempt('own origin api', () => fetch('/api/self', { credentials: 'include' }))
   await attempt('own origin plugins', () => fetch('/api/plugins/site/disable', { method: 'POST', credentials: 'include' }))
   await attempt('other site events', () => fetch(C + '/.goop/events?topics=demo.tick', { credentials: 'include' }))
@@ -110,11 +114,15 @@ async function attempt (name, fn) {
   await attempt('other site post', () => fetch(C + '/.goop/info', { method: 'POST', mode: 'no-cors', body: 'x' }))
   try { document.getElementById('form').submit(); got['form post'] = 'submitted' } catch (e) { got['form post'] = String(e) }
   await new Promise(resolve => setTimeout(resolve, 300))
+  try { document.getElementById('form3').submit(); got['file form post'] = 'submitted' } catch (e) { got['file form post'] = String(e) }
+  await new Promise(resolve => setTimeout(resolve, 300))
   try { document.getElementById('form2').submit(); got['other form post'] = 'submitted' } catch (e) { got['other form post'] = String(e) }
   await new Promise(resolve => setTimeout(resolve, 300))
   try { got['frame'] = window.frames.sink.document.body.innerText.slice(0, 2000) } catch (e) { got['frame'] = 'unreadable: ' + e.name }
   const img = document.getElementById('img')
   got['img'] = img.complete && img.naturalWidth > 0 ? 'loaded' : 'not loaded'
+  const img2 = document.getElementById('img2')
+  got['img2'] = img2.complete && img2.naturalWidth > 0 ? 'loaded' : 'not loaded'
   document.getElementById('out').textContent = JSON.stringify(got, null, 1)
   document.title = 'done'
 })()
@@ -276,10 +284,10 @@ describe('browsing peers\' sites in a real browser', () => {
     for (const id of [a!.id, b!.id, c!.id]) assert.ok(!r.out.includes(id), `the hostile page got no peer id (${id}): ${r.out}`)
     assert.ok(!r.out.includes(a!.viewer!.token), 'nor the token')
     assert.doesNotMatch(r.out, /"(peerId|addrs|plugins)"/)
-    for (const k of ['read self', 'read peers', 'other site events']) {
+    for (const k of ['read self', 'read peers', 'read site file', 'other site events']) {
       assert.ok(r.got[k].error != null, `${k}: the fetch failed in the page (${JSON.stringify(r.got[k])})`)
     }
-    for (const k of ['read self no-cors', 'disable site', 'write file', 'other site events no-cors', 'other site post']) {
+    for (const k of ['read self no-cors', 'read site files no-cors', 'disable site', 'write file', 'other site events no-cors', 'other site post']) {
       const v = r.got[k]
       assert.ok(v.error != null || (v.type === 'opaque' && v.status === 0 && v.body === ''), `${k}: blocked or opaque (${JSON.stringify(v)})`)
     }
@@ -287,6 +295,7 @@ describe('browsing peers\' sites in a real browser', () => {
     assert.equal(r.got['own origin api'].status, 404)
     assert.equal(r.got['own origin plugins'].status, 404)
     assert.equal(r.got.img, 'not loaded')
+    assert.equal(r.got.img2, 'not loaded')
     assert.match(String(r.got.frame), /^unreadable|^$/)
     // Whatever reached A's viewer's admin side or C's origin was refused.
     for (const ans of r.answers) assert.equal(ans.status, 403, `${ans.method} ${ans.url} was answered ${ans.status}`)
