@@ -2,7 +2,7 @@
 //
 //   npm run bench                       (builds first, then runs this file with tsx)
 //   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process]
-//        [--only=startup|mq|convergence|rendezvous]   (a comma-separated list also works)
+//        [--only=startup|mq|site|convergence|rendezvous]   (a comma-separated list also works)
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -23,6 +23,7 @@ import type { TestPeer } from '@goop/core/testing'
 import { benchConvergence } from './convergence.js'
 import { exited, fmtMs, guard, sleep, summarize, type BenchContext, type Figure, type Table } from './lib.js'
 import { benchRendezvousLoad } from './rendezvous-load.js'
+import { benchSite, sitePeerMain } from './site.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolvePath(HERE, '..')
@@ -36,7 +37,7 @@ const PAYLOAD = 'x'.repeat(MSG_BYTES)
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
 const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
-const BENCHES = ['startup', 'mq', 'convergence', 'rendezvous']
+const BENCHES = ['startup', 'mq', 'site', 'convergence', 'rendezvous']
 for (const o of ONLY ?? []) {
   if (!BENCHES.includes(o)) { process.stderr.write(`bench: --only takes ${BENCHES.join(', ')} (comma-separated), not "${o}"\n`); process.exit(2) }
 }
@@ -524,6 +525,10 @@ async function main (): Promise<void> {
     process.stderr.write(`mq (${MQ_IN_PROCESS ? 'in-process' : '2 processes'}) `)
     await benchMq()
   }
+  if (selected('site')) {
+    process.stderr.write('site ')
+    await benchSite(context)
+  }
   if (selected('convergence')) {
     process.stderr.write('convergence ')
     await benchConvergence(context)
@@ -552,6 +557,8 @@ async function main (): Promise<void> {
 
 if (args.includes('--mq-peer')) {
   mqPeerMain().catch((err: unknown) => { process.stderr.write(`mq peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
+} else if (args.includes('--site-peer')) {
+  sitePeerMain(args[args.indexOf('--site-peer') + 1]).catch((err: unknown) => { process.stderr.write(`site peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
 } else {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => { process.stderr.write(`\nbench: ${signal}, stopping\n`); killChildren(); process.exit(130) })

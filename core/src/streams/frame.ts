@@ -166,7 +166,8 @@ function decodePayload (payload: Uint8Array): Frame {
   const h = header as Record<string, unknown>
   if (h.k !== 'q' && h.k !== 'r' && h.k !== 'e') throw new FrameError('bad_frame', 'frame kind "k" must be "q", "r" or "e"')
   if (h.i !== null && !Number.isSafeInteger(h.i)) throw new FrameError('bad_frame', 'frame id "i" must be an integer')
-  const bytes = payload.length > o + headerLength ? payload.slice(o + headerLength) : undefined
+  // A view, not a copy: the frame was already copied out of the stream buffer once.
+  const bytes = payload.length > o + headerLength ? payload.subarray(o + headerLength) : undefined
   return { header: h as unknown as FrameHeader, bytes }
 }
 
