@@ -129,14 +129,18 @@ export function viewerApp (deps: ViewerDeps, token: string, allowedHosts: () => 
       off()
     })
   })
-  api.all('/x/:name/*', async (c) => {
-    const name = c.req.param('name')
+  // A plugin's routes: at /api/x/<name>/, and also at /api/<name>/ (so the site plugin's file API is
+  // /api/site/files/…). The kernel's own routes above always win over a plugin of the same name.
+  const toPlugin = (prefix: (name: string) => string) => async (c: Context): Promise<Response> => {
+    const name = c.req.param('name') ?? ''
     const router = deps.plugins.routerOf(name)
     if (router == null) throw new GoopError('not_found', `plugin ${name} is not running`, 404)
     const url = new URL(c.req.url)
-    url.pathname = url.pathname.slice(`/api/x/${name}`.length) || '/'
+    url.pathname = url.pathname.slice(prefix(name).length) || '/'
     return await router.fetch(new Request(url, c.req.raw))
-  })
+  }
+  api.all('/x/:name/*', toPlugin(name => `/api/x/${name}`))
+  api.all('/:name/*', toPlugin(name => `/api/${name}`))
   app.route('/api', api)
   return app
 }

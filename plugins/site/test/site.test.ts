@@ -328,6 +328,11 @@ describe('site plugin between two peers', () => {
     assert.equal(get.headers['content-type'], 'text/html; charset=utf-8')
     assert.match(String(get.headers['content-security-policy']), /sandbox/)
     assert.equal(get.headers['x-content-type-options'], 'nosniff')
+    // The same API at /api/site/files/… (issue 4's address): the viewer also mounts plugins at /api/<name>/.
+    const alias = await raw(port, 'GET', '/api/site/files/new/folder/page%20one.html', { token })
+    assert.equal(alias.status, 200)
+    assert.equal(alias.body.toString(), '<title>New page</title>fresh')
+    assert.equal((await raw(port, 'GET', '/api/site/files/new/folder/page%20one.html', {})).status, 401, 'behind the token like the rest')
     // Served to A at once, and with the same ETag as the owner's answer.
     const seen = await ask({ path: '/new/folder/page%20one.html' })
     assert.equal(Buffer.from(seen.bytes!).toString(), '<title>New page</title>fresh')
