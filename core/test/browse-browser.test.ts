@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, waitFor, type TestPeer } from '@goop/core/testing'
+import { WAIT_MS, waitFile, waitText } from './helpers/browser.js'
 
 /**
  * Browsing another peer's site in a real chromium: A's viewer lists B, a click opens B's site at B's
@@ -17,7 +18,6 @@ import { connect, probe, startTestPeer, waitFor, type TestPeer } from '@goop/cor
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WIDE = { width: 1280, height: 800 }
-const WAIT_MS = 10_000
 const INDEX = '<!doctype html>\n<html>\n<head><title>Bob\'s bakery</title></head>\n<body>\n  <h1>Fresh bread at Bob\'s</h1>\n</body>\n</html>\n'
 const EDITED = INDEX.replace('<h1>Fresh bread at Bob\'s</h1>', '<h1>Sourdough today only</h1>')
 
@@ -27,28 +27,7 @@ async function shot (page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `browse-${name}.png`), fullPage })
 }
 
-/** Wait until the element's visible text is exactly `text`. */
-async function waitText (page: Page, selector: string, text: string): Promise<void> {
-  try {
-    await page.waitForFunction(([sel, want]) => (document.querySelector(sel) as HTMLElement | null)?.innerText.trim() === want,
-      [selector, text] as const, { timeout: WAIT_MS })
-  } catch (err) {
-    const got = await page.locator(selector).first().innerText({ timeout: 1000 }).catch(() => '(missing)')
-    throw new Error(`${selector} should read ${JSON.stringify(text)}, reads ${JSON.stringify(got)}`, { cause: err })
-  }
-}
 
-/** Wait until a file on disk has exactly this content. */
-async function waitFile (path: string, want: string): Promise<void> {
-  const end = Date.now() + WAIT_MS
-  let got: string | null = null
-  while (Date.now() < end) {
-    got = await readFile(path, 'utf8').catch(() => null)
-    if (got === want) return
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-  assert.fail(`${path} should hold ${JSON.stringify(want)}, holds ${got == null ? '(nothing)' : JSON.stringify(got)}`)
-}
 
 async function pluginInfo (peer: TestPeer, name: string): Promise<Info> {
   const res = await peer.api('GET', '/api/plugins')

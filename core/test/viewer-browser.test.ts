@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import hello from 'goop-plugin-hello'
 import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { WAIT_MS, waitFile, waitText } from './helpers/browser.js'
 
 /**
  * The viewer as a person uses it: a real chromium on real peers' viewers. Each step leaves a
@@ -18,7 +19,6 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const HELLO_DIR = fileURLToPath(new URL('../../examples/plugin-hello', import.meta.url))
 const WIDE = { width: 1280, height: 800 }
 const NARROW = { width: 420, height: 800 }
-const WAIT_MS = 10_000
 const INDEX = '<!doctype html>\n<html>\n<head><title>Alice\'s corner</title></head>\n<body>\n  <h1>Hello</h1>\n</body>\n</html>\n'
 
 interface Info { name: string, enabled: boolean, state: string, error?: string, source: string }
@@ -35,28 +35,7 @@ async function shot (page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `viewer-${name}.png`), fullPage })
 }
 
-/** Wait until the element's visible text is exactly `text` (the page re-renders from the API and SSE). */
-async function waitText (page: Page, selector: string, text: string): Promise<void> {
-  try {
-    await page.waitForFunction(([sel, want]) => (document.querySelector(sel) as HTMLElement | null)?.innerText.trim() === want,
-      [selector, text] as const, { timeout: WAIT_MS })
-  } catch (err) {
-    const got = await page.locator(selector).first().innerText({ timeout: 1000 }).catch(() => '(missing)')
-    throw new Error(`${selector} should read ${JSON.stringify(text)}, reads ${JSON.stringify(got)}`, { cause: err })
-  }
-}
 
-/** Wait until a file on disk has exactly this content. */
-async function waitFile (path: string, want: string | Buffer | null): Promise<void> {
-  const end = Date.now() + WAIT_MS
-  let got: Buffer | null = null
-  while (Date.now() < end) {
-    got = await readFile(path).catch(() => null)
-    if (want == null ? got == null : got != null && got.equals(Buffer.from(want))) return
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-  assert.fail(`${path} should ${want == null ? 'be gone' : `hold ${JSON.stringify(String(want))}`}, holds ${got == null ? '(nothing)' : JSON.stringify(got.toString())}`)
-}
 
 const pluginRow = (name: string): string => `li[data-plugin="${name}"]`
 const pluginState = (name: string, state: string): string => `${pluginRow(name)} .state[data-state="${state}"]`
