@@ -1,7 +1,7 @@
 import './polyfill.js'
 import { mkdir, rm, open } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
 import { z, type GoopPlugin, type Logger } from '@goop/sdk'
 import { loadConfig, readConfigFile, parseConfig, updateConfigFile, writeSchemaFile } from './config/load.js'
 import type { GoopConfig, PluginEntry } from './config/schema.js'
@@ -10,7 +10,7 @@ import { loadOrCreateIdentity, peerIdOf } from './identity.js'
 import { createLogger, levelFromEnv, stderrSink, type LogSink } from './log.js'
 import { MqService } from './mq/service.js'
 import { PresenceService } from './presence/service.js'
-import { createNode } from './net/node.js'
+import { createNode, type GoopNode } from './net/node.js'
 import { builtinPlugins } from './plugins/builtins.js'
 import type { Kernel } from './plugins/context.js'
 import { PluginHost, type BuiltinPlugin } from './plugins/host.js'
@@ -74,7 +74,7 @@ export class Peer {
     readonly dir: string,
     readonly config: GoopConfig,
     readonly key: PrivateKey,
-    readonly node: Libp2p,
+    readonly node: GoopNode,
     readonly streams: StreamService,
     readonly mq: MqService,
     readonly presence: PresenceService,

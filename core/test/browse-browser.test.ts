@@ -123,7 +123,7 @@ describe('browsing peers\' sites in a real browser', () => {
   /** C shares `demo.*`, so a subscription from A would be accepted if A's viewer let a foreign page ask for one. */
   const probeC = probe('probe')
   /** C's side: the topics A follows at C (the MQ's subscriber table; private, read for the test only). */
-  const aFollowsAtC = (): string[] => [...((c as any).mq.subscribers as Map<string, Set<string>>).get(a!.id) ?? []]
+  const aFollowsAtC = (): string[] => c!.mq.subscriptionsOf(a!.id)
 
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true })
@@ -320,7 +320,7 @@ describe('browsing peers\' sites in a real browser', () => {
     const p = await aContext.newPage()
     await p.goto(`http://${siteLabel(c!.id)}.localhost:${a!.viewer!.port}/`)
     await p.getByRole('heading', { name: 'Carol' }).waitFor()
-    await p.evaluate(() => { (window as any).es = new EventSource('/.goop/events?topics=demo.tick') })
+    await p.evaluate(() => { (window as unknown as { es: EventSource }).es = new EventSource('/.goop/events?topics=demo.tick') })
     await waitFor(() => aFollowsAtC().includes('demo.tick'), WAIT_MS, 'A follows demo.tick at C')
     await p.close()
     await waitFor(() => aFollowsAtC().length === 0, WAIT_MS, 'the subscription ends with the page')

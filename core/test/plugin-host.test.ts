@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { definePlugin, type HooksApi, type PluginContext } from '@goop/sdk'
+import { definePlugin, type GoopError, type HooksApi, type PluginContext } from '@goop/sdk'
 import { connect, probe, waitFor, startTestPeer, type TestPeer } from '@goop/core/testing'
 
 
@@ -162,7 +162,7 @@ describe('services between plugins', () => {
       undeclared = err
     }
     assert.ok(undeclared instanceof Error, 'ctx.use threw')
-    assert.equal((undeclared as any).code, 'service_undeclared')
+    assert.equal((undeclared as GoopError).code, 'service_undeclared')
     assert.match((undeclared as Error).message, /sneaky/)
     assert.match((undeclared as Error).message, /test\.greeter/)
   })

@@ -252,20 +252,20 @@ describe('forged presence is dropped and counted', () => {
   before(async () => {
     a = await startTestPeer({ config: { name: 'peer A', presence: slow } })
     b = await startTestPeer({ config: { name: 'peer B', presence: slow } })
-    // A key and an ID, connected to no one. The records forged for it carry no addresses: a verified record's
-    // addresses go into the peer store, and the relay client dials what it finds there.
+    // A key and an ID, connected to no one. The records forged for it carry no addresses, so
+    // nothing ever tries to reach it.
     c = await startTestPeer({ viewer: false, config: { name: 'peer C', presence: slow } })
     await connect(a, b)
-    const pubsub = (a.node.services as any).pubsub
-    await waitFor(() => pubsub.getSubscribers(PRESENCE_TOPIC).some((p: any) => p.toString() === b.id), 10_000, 'B subscribed to goop.presence.v1 as A sees it')
+    const pubsub = a.node.services.pubsub!
+    await waitFor(() => pubsub.getSubscribers(PRESENCE_TOPIC).some(p => p.toString() === b.id), 10_000, 'B subscribed to goop.presence.v1 as A sees it')
     await eventually(async () => (await peersOf(b)).find(e => e.peerId === a.id && e.online), 5000, 'A in B\'s table')
   })
   after(async () => { for (const p of [a, b, c, ...rogues]) await p?.cleanup() })
 
   /** Publish raw bytes on the presence topic from A's libp2p node. */
   const publish = async (bytes: Uint8Array): Promise<void> => {
-    const { recipients } = await (a.node.services as any).pubsub.publish(PRESENCE_TOPIC, bytes)
-    assert.ok(recipients.some((p: any) => p.toString() === b.id), 'the message went to B')
+    const { recipients } = await a.node.services.pubsub!.publish(PRESENCE_TOPIC, bytes)
+    assert.ok(recipients.some(p => p.toString() === b.id), 'the message went to B')
   }
   const publishEnv = async (env: unknown): Promise<void> => { await publish(new TextEncoder().encode(JSON.stringify(env))) }
 

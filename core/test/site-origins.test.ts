@@ -362,11 +362,11 @@ describe('site origins', () => {
     assert.deepEqual(JSON.parse(tick.data!), { n: 42 })
     assert.ok((tick.id ?? '').length > 0, 'an id for de-duplication')
     assert.equal(s.events.some(e => e.event === 'secret.stuff'), false)
-    const remoteSubs = (): number => (a.mq as any).remoteSubs.get(b.id)?.size ?? 0
+    const remoteSubs = (): number => a.mq.followingAt(b.id)
     assert.equal(remoteSubs(), 1)
     s.close()
     await waitFor(() => remoteSubs() === 0, 5000, 'the remote subscription ended')
-    await waitFor(() => ((b.mq as any).subscribers.get(a.id)?.size ?? 0) === 0, 5000, 'B forgot the subscriber')
+    await waitFor(() => b.mq.subscriptionsOf(a.id).length === 0, 5000, 'B forgot the subscriber')
     // HEAD subscribes to nothing (its body is never read).
     assert.equal((await call(port, 'HEAD', '/.goop/events?topics=demo.tick', { host: bHost, origin: bOrigin })).status, 200)
     await new Promise(resolve => setTimeout(resolve, 200))

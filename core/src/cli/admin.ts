@@ -31,7 +31,10 @@ export async function adminCall<T = unknown> (peerDir: string, method: string, p
   } catch (err: any) {
     throw new GoopError('not_running', `cannot reach the peer's viewer on port ${state.port}: ${err?.cause?.message ?? err?.message}`)
   }
-  const data = await res.json().catch(() => ({})) as any
-  if (!res.ok) throw new GoopError(data?.error?.code ?? 'http_error', data?.error?.message ?? `HTTP ${res.status}`, res.status)
+  const data: unknown = await res.json().catch(() => ({}))
+  if (!res.ok) {
+    const error = (data as { error?: { code?: string, message?: string } } | null)?.error
+    throw new GoopError(error?.code ?? 'http_error', error?.message ?? `HTTP ${res.status}`, res.status)
+  }
   return data as T
 }

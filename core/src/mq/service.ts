@@ -162,6 +162,16 @@ export class MqService {
     return await this.streams.open(peer, MQ_PROTOCOL, { allowLimited: true, maxFrameBytes: MAX_FRAME }).request<R>(body, opts)
   }
 
+  /** The topics `peer` follows on this peer. */
+  subscriptionsOf (peer: string): string[] {
+    return [...(this.subscribers.get(peer) ?? [])]
+  }
+
+  /** How many of this peer's handlers follow topics at `publisher`. */
+  followingAt (publisher: string): number {
+    return this.remoteSubs.get(publisher)?.size ?? 0
+  }
+
   /** Forget everything a peer subscribed to here (it disconnected for good, or was blocked). */
   dropSubscriber (peer: string): void { this.subscribers.delete(peer) }
 

@@ -2,9 +2,9 @@ import '../polyfill.js'
 import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { gossipsub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
@@ -13,13 +13,21 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { GoopConfig } from '../config/schema.js'
 
+/** The services goop reads back from the node; each is there only when the config switched it on. */
+export interface GoopServices extends Record<string, unknown> {
+  pubsub?: GossipSub
+  mdns?: PeerDiscovery
+}
+
+export type GoopNode = Libp2p<GoopServices>
+
 /**
  * Build the libp2p node from the `network` section: TCP + Noise + Yamux always, the rest as configured.
  * It is returned NOT started: the caller starts it once presence has its block list and listens to mDNS.
  */
-export async function createNode (key: PrivateKey, network: GoopConfig['network'], isBlocked: (peerId: string) => boolean = () => false): Promise<Libp2p> {
+export async function createNode (key: PrivateKey, network: GoopConfig['network'], isBlocked: (peerId: string) => boolean = () => false): Promise<GoopNode> {
   const ip = network.host.includes(':') ? 'ip6' : 'ip4'
-  const services: Record<string, (components: any) => unknown> = {}
+  const services: NonNullable<Libp2pOptions<Record<string, unknown>>['services']> = {}
   if (network.identify) services.identify = identify()
   if (network.ping) services.ping = ping()
   if (network.autonat) services.autonat = autoNAT()

@@ -6,8 +6,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Hono } from 'hono'
 import { WebSocketServer } from 'ws'
-import { GoopError, isGoopError, type GoopPlugin, type PluginContext, type PresenceApi, type PublicListener } from '@goop/sdk'
+import { GoopError, isGoopError, type GoopPlugin, type HooksApi, type PluginContext, type PresenceApi, type PublicListener, type ServiceOf } from '@goop/sdk'
 import type { HookRegistry } from '../hooks.js'
+import { closeServer } from '../viewer/close-server.js'
 import { createLogger, type LogSink } from '../log.js'
 import type { MqService } from '../mq/service.js'
 import type { StreamService } from '../streams/service.js'
@@ -114,19 +115,19 @@ export class PluginScope {
       },
       mq: {
         publish: (topic, payload) => { alive(); kernel.mq.publish(topic, payload) },
-        subscribe: (topic, handler) => { alive(); return this.track(kernel.mq.bus.subscribe(topic, handler as any)) },
+        subscribe: (topic, handler) => { alive(); return this.track(kernel.mq.bus.subscribe(topic, handler)) },
         share: (topic) => { alive(); owns(kernel.mq.share(topic)) },
         send: async (peer, topic, payload, opts) => { alive(); return await kernel.mq.send(peer, topic, payload, opts) },
-        receive: (topic, handler) => { alive(); return this.track(kernel.mq.receive(topic, handler as any)) },
+        receive: (topic, handler) => { alive(); return this.track(kernel.mq.receive(topic, handler)) },
         subscribeRemote: async (peer, topic, handler) => {
           alive()
-          return this.track(await kernel.mq.subscribeRemote(peer, topic, handler as any))
+          return this.track(await kernel.mq.subscribeRemote(peer, topic, handler))
         }
       },
       hooks: {
         declare: (hook, kind) => { alive(); owns(kernel.hooks.declare(hook, kind, name)) },
-        on: (hook, handler, opts) => { alive(); owns(kernel.hooks.on(hook, handler as any, opts, name)) },
-        call: ((hook: string, ...args: unknown[]) => kernel.hooks.call(hook, ...args)) as any
+        on: (hook, handler, opts) => { alive(); owns(kernel.hooks.on(hook, handler, opts, name)) },
+        call: ((hook: string, ...args: unknown[]) => kernel.hooks.call(hook, ...args)) as HooksApi['call']
       },
       http: {
         router: this.router,
@@ -138,12 +139,11 @@ export class PluginScope {
             const s = serve({ fetch: app.fetch, hostname: host, port, ...(wss != null ? { websocket: { server: wss } } : {}) }, (i) => { resolve({ server: s, info: i }) })
             s.once('error', reject)
           })
-          owns(() => new Promise<void>(resolve => {
+          owns(async () => {
             for (const client of wss?.clients ?? []) client.terminate()
             wss?.close()
-            server.close(() => { resolve() })
-            ;(server as any).closeAllConnections?.()
-          }))
+            await closeServer(server)
+          })
           const shown = host.includes(':') ? `[${host}]` : host
           return { host, port: info.port, url: `http://${shown}:${info.port}` }
         }
@@ -184,7 +184,7 @@ export class PluginScope {
         if (!requires.has(service)) throw new GoopError('service_undeclared', `plugin ${name} uses "${service}" without listing it in requires`)
         const entry = kernel.services.get(service)
         if (entry == null) throw new GoopError('service_missing', `service "${service}" is not provided by any running plugin`)
-        return entry.impl as any
+        return entry.impl as ServiceOf<typeof service>
       },
       onDispose: (fn) => { owns(fn) }
     }

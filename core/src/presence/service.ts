@@ -1,6 +1,8 @@
 import { readFile, writeFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { GoopNode } from '../net/node.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { GoopError, type Logger, type PeerEntry, type PresenceRecord, type PresenceSource, type SignedPresence } from '@goop/sdk'
@@ -67,19 +69,19 @@ export class PresenceService {
   private started = false
   /** Peers mDNS found before `start` (while plugins load): handled once presence runs. */
   private readonly foundEarly = new Set<string>()
-  private readonly onMessage = (evt: any): void => { this.onGossip(evt) }
-  private readonly onDiscovery = (evt: any): void => {
-    const id: string = evt.detail.id.toString()
+  private readonly onMessage = (evt: CustomEvent<Message>): void => { this.onGossip(evt.detail) }
+  private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
+    const id = evt.detail.id.toString()
     if (this.started) this.onDiscovered(id)
     else this.foundEarly.add(id)
   }
-  private readonly onConnect = (evt: any): void => { void this.onConnected(evt.detail.toString()) }
-  private readonly onDisconnect = (evt: any): void => { this.onDisconnected(evt.detail.toString()) }
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => { void this.onConnected(evt.detail.toString()) }
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => { this.onDisconnected(evt.detail.toString()) }
 
   constructor (
     private readonly self: string,
     private readonly key: PrivateKey,
-    private readonly node: Libp2p,
+    private readonly node: GoopNode,
     private readonly streams: StreamService,
     private readonly mq: MqService,
     private readonly hooks: HookRegistry,
@@ -89,10 +91,10 @@ export class PresenceService {
   ) {
     // From the start, before the node does: mDNS answers come within milliseconds of it starting, long
     // before `start` (after the plugins load), and the next query is 10 s away.
-    ;(this.node.services as any).mdns?.addEventListener('peer', this.onDiscovery)
+    this.node.services.mdns?.addEventListener('peer', this.onDiscovery)
   }
 
-  private get pubsub (): any { return this.opts.lan ? (this.node.services as any).pubsub : undefined }
+  private get pubsub (): GossipSub | undefined { return this.opts.lan ? this.node.services.pubsub : undefined }
 
   /** Load the block list and guard streams with it: call before the node starts, so no blocked peer gets in meanwhile. */
   async init (): Promise<void> {
@@ -156,7 +158,7 @@ export class PresenceService {
     } catch (err) {
       this.log.debug('goodbye failed', { error: (err as Error).message })
     }
-    ;(this.node.services as any).mdns?.removeEventListener('peer', this.onDiscovery)
+    this.node.services.mdns?.removeEventListener('peer', this.onDiscovery)
     this.node.removeEventListener('peer:connect', this.onConnect)
     this.node.removeEventListener('peer:disconnect', this.onDisconnect)
     this.pubsub?.removeEventListener('message', this.onMessage)
@@ -204,9 +206,8 @@ export class PresenceService {
 
   // ---- receiving ------------------------------------------------------------------------------------
 
-  private onGossip (evt: any): void {
-    const msg = evt.detail
-    if (msg?.topic !== PRESENCE_TOPIC) return
+  private onGossip (msg: Message): void {
+    if (msg.topic !== PRESENCE_TOPIC) return
     let env: unknown
     if (msg.data.length > 8192) {
       this.dropped.oversize++

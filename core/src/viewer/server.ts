@@ -10,6 +10,7 @@ import type { EventLog } from '../mq/event-log.js'
 import type { MqService } from '../mq/service.js'
 import type { PluginHost } from '../plugins/host.js'
 import { cookieName, ownerOnly, sameOriginOnly, sameToken } from './auth.js'
+import { closeServer } from './close-server.js'
 import { viewerPage } from './page.js'
 import { parseSiteHost, siteOrigins, siteRedirect } from './sites.js'
 import { mountViewerAssets } from './assets.js'
@@ -160,18 +161,18 @@ export async function startViewer (deps: ViewerDeps, opts: { host: string, port:
   const app = viewerApp(deps, token, () => hosts, () => port)
   const tries = opts.portIsExplicit || opts.port === 0 ? 1 : 20
   let server: ServerType | undefined
-  let lastError: Error | undefined
+  let lastError: NodeJS.ErrnoException | undefined
   for (let i = 0; i < tries && server == null; i++) {
     try {
       server = await listen(app, opts.host, opts.port === 0 ? 0 : opts.port + i)
-    } catch (err: any) {
-      lastError = err
-      if (err?.code !== 'EADDRINUSE') break
+    } catch (err) {
+      lastError = err as NodeJS.ErrnoException
+      if (lastError.code !== 'EADDRINUSE') break
     }
   }
   if (server == null) {
     throw new GoopError('viewer_port', `viewer cannot listen on ${opts.host}:${opts.port}: ${lastError?.message ?? 'unknown error'}` +
-      ((lastError as any)?.code === 'EADDRINUSE' ? ' (is another goop peer running? pass --viewer-port N, or 0 for any free port)' : ''))
+      (lastError?.code === 'EADDRINUSE' ? ' (is another goop peer running? pass --viewer-port N, or 0 for any free port)' : ''))
   }
   port = (server.address() as AddressInfo).port
   for (const h of ['127.0.0.1', 'localhost', '[::1]', opts.host.includes(':') ? `[${opts.host}]` : opts.host]) hosts.add(`${h}:${port}`)
@@ -181,12 +182,7 @@ export async function startViewer (deps: ViewerDeps, opts: { host: string, port:
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,
     token,
-    close: async () => {
-      await new Promise<void>(resolve => {
-        s.close(() => { resolve() })
-        ;(s as any).closeAllConnections?.()
-      })
-    }
+    close: async () => { await closeServer(s) }
   }
 }
 
