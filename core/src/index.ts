@@ -1,4 +1,4 @@
-import './polyfill.js'
+import '@goop/sdk/node-polyfill'
 export { Peer, type PeerOptions } from './peer.js'
 export { ConfigSchema, configJsonSchema, type GoopConfig } from './config/schema.js'
 export { loadConfig, updateConfigFile } from './config/load.js'

@@ -1,4 +1,4 @@
-import './polyfill.js'
+import '@goop/sdk/node-polyfill'
 import { mkdir, rm, open } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'

@@ -1,4 +1,4 @@
-import '../polyfill.js'
+import '@goop/sdk/node-polyfill'
 import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'

@@ -1,4 +1,4 @@
-import '../polyfill.js'
+import '@goop/sdk/node-polyfill'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

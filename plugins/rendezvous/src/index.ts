@@ -1,4 +1,4 @@
-import './polyfill.js'
+import '@goop/sdk/node-polyfill'
 import { writeFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'

@@ -1,4 +1,4 @@
-import './polyfill.js'
+import '@goop/sdk/node-polyfill'
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'

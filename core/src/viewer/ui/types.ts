@@ -1,16 +1,7 @@
 /** The admin API's shapes, as the UI uses them (the server's types live in the kernel and the SDK). */
 
-export type PresenceSource = 'mdns' | 'rendezvous' | 'direct'
-
-export interface PeerEntry {
-  peerId: string
-  name: string | null
-  online: boolean
-  lastSeen: number
-  sources: PresenceSource[]
-  addrs: string[]
-  fields: Record<string, string | number | boolean>
-}
+// Types the SDK already defines come from it (type-only: nothing of it is bundled).
+export type { PeerEntry, PresenceSource } from '@goop/sdk'
 
 export type PluginState = 'stopped' | 'starting' | 'running' | 'failed' | string
 

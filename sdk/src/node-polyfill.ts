@@ -1,5 +1,5 @@
-// libp2p 3 calls Promise.withResolvers (a Node 22 API) all over; Node 20 lacks it. Every entry point
-// imports this module before anything from libp2p loads.
+// libp2p 3 calls Promise.withResolvers (a Node 22 API) all over; Node 20 lacks it. The kernel and any
+// plugin that uses libp2p itself import `@goop/sdk/node-polyfill` before anything from libp2p loads.
 declare global {
   interface PromiseConstructor {
     withResolvers<T>(): { promise: Promise<T>, resolve: (v: T | PromiseLike<T>) => void, reject: (r?: unknown) => void }
