@@ -12,6 +12,7 @@ import { CID } from 'multiformats/cid'
 import { definePlugin } from '@goop/sdk'
 import { peerFromLabel, siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, waitFor, type TestPeer } from '@goop/core/testing'
+import { readSse, type SseEvent } from './helpers/sse.js'
 
 /**
  * Browsing sites in isolated origins (DESIGN §5), between real peers: A's viewer shows B's site at
@@ -53,28 +54,11 @@ function assertSecured (r: Reply, port: number): void {
   assert.equal(r.headers['referrer-policy'], 'no-referrer')
 }
 
-interface SseEvent { id?: string, event?: string, data?: string }
 
 /** An SSE reader over node:http: parses `id:`, `event:`, `data:` blocks. */
 async function sse (port: number, path: string, headers: Record<string, string>) {
   const res = await open(port, 'GET', path, headers)
-  const events: SseEvent[] = []
-  let buffer = ''
-  res.setEncoding('utf8')
-  res.on('data', (chunk: string) => {
-    buffer += chunk
-    let end: number
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      const e: SseEvent = {}
-      for (const line of block.split('\n')) {
-        const m = /^(id|event|data): ?(.*)$/.exec(line)
-        if (m != null) e[m[1] as keyof SseEvent] = m[2]
-      }
-      if (Object.keys(e).length > 0) events.push(e)
-    }
-  })
+  const events = readSse(res)
   return {
     res,
     events,

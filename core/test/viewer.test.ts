@@ -5,6 +5,7 @@ import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:ht
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { connect, probe, startTestPeer, type TestPeer } from '@goop/core/testing'
+import { readSse, type SseEvent } from './helpers/sse.js'
 
 /** The viewer's HTTP server of a real test peer, spoken to with node:http (which lets us set Host). */
 
@@ -40,32 +41,14 @@ function assertError (r: Reply, status: number, code: string): void {
   assert.ok(body.error.message.length > 0)
 }
 
-interface SseEvent { id?: string, event?: string, data?: string }
 
 /** An SSE client on GET /api/events: parses `event:`, `data:` and `id:` lines into events. */
 async function sse (port: number, headers: Record<string, string>) {
   const res = await open(port, 'GET', '/api/events', headers)
   assert.equal(res.statusCode, 200)
   assert.match(String(res.headers['content-type']), /text\/event-stream/)
-  res.setEncoding('utf8')
-  const events: SseEvent[] = []
-  let buffer = ''
   let wake: (() => void) | undefined
-  res.on('data', (chunk: string) => {
-    buffer += chunk
-    let end: number
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      const e: SseEvent = {}
-      for (const line of block.split('\n')) {
-        const m = /^(id|event|data): ?(.*)$/.exec(line)
-        if (m != null) e[m[1] as keyof SseEvent] = m[2]
-      }
-      if (Object.keys(e).length > 0) events.push(e)
-    }
-    wake?.()
-  })
+  const events = readSse(res, () => { wake?.() })
   return {
     events,
     /** Wait until `count` events (not counting `ready`) have come, then return them. */

@@ -1,5 +1,5 @@
 import { GoopError, type StreamReply } from '@goop/sdk'
-import { CHUNK_BYTES, SiteReplySchema, type SiteReply, type SiteRequest, type SiteStatus } from './serve.js'
+import { CHUNK_BYTES, SiteReplySchema, type SiteReply, type SiteRequest } from './serve.js'
 
 export interface SiteFetchOptions {
   method?: 'GET' | 'HEAD'
@@ -13,20 +13,11 @@ export interface SiteFetchOptions {
   window?: number
 }
 
-export interface SiteResponse {
-  /**
-   * HTTP-like: 200 for a whole file (however many chunks it took), 206 for the range asked for,
-   * 304, 400, 404 or 416.
-   */
-  status: SiteStatus
-  type: string
-  /** The whole file's size. */
-  length: number
-  etag: string
-  /** For 206: the inclusive range `body` covers (the whole range asked for, clipped to the file). */
-  start?: number
-  end?: number
-  title?: string
+/**
+ * What `fetch` gives: the reply's fields (status 200 for a whole file however many chunks it took,
+ * 206 for the whole range asked for, clipped to the file) and the body.
+ */
+export interface SiteResponse extends SiteReply {
   /** The bytes, fetched chunk by chunk as they are read (not before): iterate once. */
   body: AsyncIterable<Uint8Array>
 }
