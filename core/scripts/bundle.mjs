@@ -16,6 +16,8 @@ await esbuild.build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // Native addons (and packages that find files next to themselves) load from node_modules.
+  external: ['better-sqlite3'],
   // Some dependencies are CommonJS and call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __goopCreateRequire } from 'node:module'; const require = __goopCreateRequire(import.meta.url);" }
 })

@@ -9,7 +9,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
-import { definePlugin } from '@goop/sdk'
+import { definePlugin, SDK_VERSION } from '@goop/sdk'
 import { peerFromLabel, siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, waitFor, type TestPeer } from '@goop/core/testing'
 import { readSse, type SseEvent } from './helpers/sse.js'
@@ -93,6 +93,8 @@ describe('site origins', () => {
         cookie: c.req.header('cookie') ?? null,
         authorization: c.req.header('authorization') ?? null
       }))
+      // A visitor action: plugins may serve /.goop/* paths other than the kernel's (SDK 1.3.0).
+      ctx.http.site.post('/.goop/echo', async c => c.json({ site: c.req.header('x-goop-site'), got: await c.req.json() }))
     }
   })
 
@@ -282,6 +284,33 @@ describe('site origins', () => {
     assert.equal(nav.status, 200)
   })
 
+  it("passes other /.goop/* paths to plugins' site routes, only from the same origin", async () => {
+    const post = async (path: string, headers: Record<string, string>): Promise<Reply> => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const body = JSON.stringify({ n: 1 })
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { host: bHost, 'content-type': 'application/json', 'content-length': String(body.length), ...headers }, agent: false }, resolve)
+        req.on('error', reject)
+        req.end(body)
+      })
+      const chunks: Buffer[] = []
+      for await (const c of res) chunks.push(c as Buffer)
+      const text = Buffer.concat(chunks).toString('utf8')
+      return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.from(text), text, json: () => JSON.parse(text) }
+    }
+    const ok = await post('/.goop/echo', { origin: bOrigin })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.json(), { site: b.id, got: { n: 1 } })
+    assertSecured(ok, port)
+    for (const headers of [{}, { origin: 'http://evil.example' }, { origin: `http://${siteLabel(a.id)}.localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }]) {
+      const r = await post('/.goop/echo', headers)
+      assert.equal(r.status, 403, JSON.stringify(headers))
+      assert.equal(r.json().error.code, 'forbidden_origin')
+    }
+    const missing = await post('/.goop/nothing-here', { origin: bOrigin })
+    assert.equal(missing.status, 404)
+    assert.equal(missing.json().error.code, 'not_found')
+  })
+
   it('serves goop.js with a JavaScript content type; it knows the owner and the visitor', async () => {
     const r = await call(port, 'GET', '/.goop/goop.js', { host: bHost })
     assert.equal(r.status, 200)
@@ -304,7 +333,7 @@ describe('site origins', () => {
     const goop = window.goop
     assert.equal(goop.peer, b.id)
     assert.equal(goop.me, a.id)
-    assert.equal(goop.version, '1.2.0')
+    assert.equal(goop.version, SDK_VERSION)
     const got: unknown[] = []
     const off1 = goop.events.on('demo.tick', (p: unknown) => { got.push(p) })
     const off2 = goop.events.on('demo.tock', () => {})

@@ -20,3 +20,14 @@ export {
   ClientMessageSchema, RENDEZVOUS_AUTH_DOMAIN, RENDEZVOUS_MAX_MESSAGE, rendezvousAuthBytes, ServerMessageSchema
 } from './rendezvous.js'
 export type { ClientMessage, ServerMessage } from './rendezvous.js'
+export {
+  COLUMN_TYPES, ColumnSchema, ConditionSchema, DATA_CHANGED_TOPIC, DATA_LIMITS, DATA_PROTOCOL, DataRequestSchema, DataSchema,
+  dataJsonSchemas, FILTER_OPS, FilterSchema, NAME_PATTERN, OrderSchema, PolicySchema, SYSTEM_COLUMNS, TableSchema
+} from './data.js'
+export type {
+  ColumnDef, ColumnType, Condition, DataChanged, DataErrorCode, DataOpName, DataRequest, DataResult, DataResults, DataSchemaDef,
+  DataSchemaInput, Filter, FilterOp, Operation, Permission, Policy, Row, Scalar, SystemColumn, TableDef, TableDefInput,
+  TableDescription, Value
+} from './data.js'
+export { HOST_METHODS } from './logic.js'
+export type { CallContext, HostMethod, LogicHost, LogicLimits, LogicModule, LogicRuntime, LogicSource } from './logic.js'

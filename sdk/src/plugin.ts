@@ -45,7 +45,10 @@ export interface HttpApi {
    * plugin order; the first answer that is not 404 wins. Whose site it is: the owner's peer ID in
    * `c.req.header('x-goop-site')` (set by the kernel, never by the browser). The visitor is this peer
    * (`ctx.peerId`). These routes never see the owner's token or cookies, and they run under the site
-   * origin's strict Content-Security-Policy. `/.goop/*` and `/api/*` belong to the kernel.
+   * origin's strict Content-Security-Policy. `/api/*` belongs to the kernel, and so do `/.goop/goop.js`,
+   * `/.goop/info` and `/.goop/events`. Other `/.goop/*` paths (since SDK 1.3.0) reach a plugin only from
+   * the site's own origin (the kernel checks `Origin`, or `Sec-Fetch-Site` on a GET): use them for
+   * actions a site's script takes for its visitor, such as the data plugin's `POST /.goop/data`.
    */
   readonly site: Hono
   /**

@@ -2,9 +2,10 @@ import type { BuiltinPlugin } from './host.js'
 
 /**
  * The plugins that ship with goop, by name. Each is its own package under plugins/ and is loaded
- * lazily, so a peer pays only for the ones it enables. Later issues add data, lua, js, …
+ * lazily, so a peer pays only for the ones it enables. Later issues add lua, js, …
  */
 export const builtinPlugins: Record<string, BuiltinPlugin> = {
   rendezvous: { load: async () => (await import('@goop/plugin-rendezvous')).default, enabledByDefault: false },
-  site: { load: async () => (await import('@goop/plugin-site')).default, enabledByDefault: true }
+  site: { load: async () => (await import('@goop/plugin-site')).default, enabledByDefault: true },
+  data: { load: async () => (await import('@goop/plugin-data')).default, enabledByDefault: true }
 }

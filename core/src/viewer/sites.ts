@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { peerIdFromCID, peerIdFromString } from '@libp2p/peer-id'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import { GoopError, isGoopError, type Logger, type MessageMeta } from '@goop/sdk'
@@ -16,7 +16,7 @@ import type { PluginHost } from '../plugins/host.js'
  * cookie, or another site. On a site origin the viewer serves:
  *
  * - `/.goop/goop.js`, `/.goop/info`, `/.goop/events` — the kernel's own, and only for requests from
- *   that very origin;
+ *   that very origin; other `/.goop/*` paths go to the plugins' site routers, after the same check;
  * - `/api/*` — never: 404, whatever token or cookie comes with it;
  * - everything else — the running plugins' site routers (`ctx.http.site`), in plugin order; the site
  *   plugin's catch-all serves the owner's files.
@@ -209,12 +209,12 @@ export function siteOrigins (deps: SiteDeps, port: () => number): { fetch: (req:
     return eventStream(deps, c.env.site.peer, topics, c.req.raw.signal, () => { eventStreams-- })
   })
 
-  app.all('/.goop/*', c => jsonError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
-
-  // Everything else: the plugins' site routes, in plugin order; the first answer that is not 404 wins.
-  app.all('*', async (c) => {
+  // Everything else: the plugins' site routes, in plugin order; the first answer that is not 404
+  // wins. Other `/.goop/*` paths go there too (e.g. the data plugin's `/.goop/data`), after the
+  // same-origin check above: they act for the visitor.
+  const toPlugins = async (c: Context<{ Bindings: Env }>, notFound: () => Response): Promise<Response> => {
     const routers = deps.plugins.siteRouters()
-    if (routers.length === 0) return page(404, 'No site here', 'This peer has no plugin that serves sites (is the site plugin switched off?).')
+    if (routers.length === 0) return notFound()
     const req = c.req.raw
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
     let body: ArrayBuffer | undefined
@@ -233,8 +233,12 @@ export function siteOrigins (deps: SiteDeps, port: () => number): { fetch: (req:
       if (res.headers.get(NO_ROUTE_HEADER) == null && fallback == null) fallback = res
       else await res.body?.cancel()
     }
-    return fallback ?? page(404, 'Not found', 'There is no such page on this site.')
-  })
+    return fallback ?? notFound()
+  }
+  app.all('/.goop/*', async c => await toPlugins(c, () => jsonError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`)))
+  app.all('*', async c => await toPlugins(c, () => deps.plugins.siteRouters().length === 0
+    ? page(404, 'No site here', 'This peer has no plugin that serves sites (is the site plugin switched off?).')
+    : page(404, 'Not found', 'There is no such page on this site.')))
 
   return {
     fetch: async (req, env, site) => {
