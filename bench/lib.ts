@@ -156,7 +156,7 @@ export interface RendezvousProcess {
  */
 export async function startRendezvous (ctx: BenchContext, dir: string, config: Record<string, unknown>, nodeArgs: string[] = []): Promise<RendezvousProcess> {
   const cli = join(ctx.root, 'core', 'bin', 'goop.js')
-  const init = spawnSync(process.execPath, [cli, 'init', dir, '--name', 'bench-rendezvous'], { encoding: 'utf8' })
+  const init = spawnSync(process.execPath, ['--no-node-snapshot', cli, 'init', dir, '--name', 'bench-rendezvous'], { encoding: 'utf8' })
   if (init.status !== 0) throw new Error(`goop init failed: ${init.stderr}`)
   const file = join(dir, 'goop.json')
   const json = JSON.parse(await readFile(file, 'utf8'))
@@ -165,7 +165,7 @@ export async function startRendezvous (ctx: BenchContext, dir: string, config: R
   json.plugins = { ...json.plugins, rendezvous: { config } }
   await writeFile(file, JSON.stringify(json, null, 2) + '\n')
   let stderr = ''
-  const child = ctx.track(spawn(process.execPath, [...nodeArgs, cli, 'rendezvous', dir, '--http-port', '0', '--port', '0'], {
+  const child = ctx.track(spawn(process.execPath, ['--no-node-snapshot', ...nodeArgs, cli, 'rendezvous', dir, '--http-port', '0', '--port', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'warn' }
   }))

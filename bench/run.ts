@@ -2,7 +2,7 @@
 //
 //   npm run bench                       (builds first, then runs this file with tsx)
 //   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process]
-//        [--only=startup|mq|site|convergence|rendezvous]   (a comma-separated list also works)
+//        [--only=startup|mq|site|data|convergence|rendezvous]   (a comma-separated list also works)
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -21,6 +21,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { definePlugin, type MqApi } from '@goop/sdk'
 import type { TestPeer } from '@goop/core/testing'
 import { benchConvergence } from './convergence.js'
+import { benchData, dataPeerMain } from './data.js'
 import { exited, fmtMs, guard, sleep, summarize, type BenchContext, type Figure, type Table } from './lib.js'
 import { benchRendezvousLoad } from './rendezvous-load.js'
 import { benchSite, sitePeerMain } from './site.js'
@@ -37,7 +38,7 @@ const PAYLOAD = 'x'.repeat(MSG_BYTES)
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
 const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
-const BENCHES = ['startup', 'mq', 'site', 'convergence', 'rendezvous']
+const BENCHES = ['startup', 'mq', 'site', 'data', 'convergence', 'rendezvous']
 for (const o of ONLY ?? []) {
   if (!BENCHES.includes(o)) { process.stderr.write(`bench: --only takes ${BENCHES.join(', ')} (comma-separated), not "${o}"\n`); process.exit(2) }
 }
@@ -110,10 +111,10 @@ function getJson (port: number, path: string, token: string): Promise<{ status: 
   })
 }
 
-/** `node -e ''` from spawn to exit. */
+/** `node --no-node-snapshot -e ''` from spawn to exit (the flag every goop process starts with, for isolated-vm). */
 async function nodeBare (): Promise<number> {
   const t0 = performance.now()
-  const child = track(spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }))
+  const child = track(spawn(process.execPath, ['--no-node-snapshot', '-e', ''], { stdio: 'ignore' }))
   const code = await exited(child)
   const ms = performance.now() - t0
   if (code !== 0) throw new Error(`node -e '' exited with ${code}`)
@@ -128,7 +129,7 @@ async function goopStart (dir: string, pollMs: number): Promise<{ readyMs: numbe
   let stdout = ''
   let armedAt: number | undefined
   const t0 = performance.now()
-  const child = track(spawn(process.execPath, [CLI, 'start', dir, '--viewer-port', '0', '--port', '0', '--no-mdns'], {
+  const child = track(spawn(process.execPath, ['--no-node-snapshot', CLI, 'start', dir, '--viewer-port', '0', '--port', '0', '--no-mdns'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GOOP_LOG: 'error' }
   }))
@@ -179,7 +180,7 @@ async function benchStartup (): Promise<void> {
   tmpDirs.add(tmp)
   const dir = join(tmp, 'peer')
   try {
-    const init = spawnSync(process.execPath, [CLI, 'init', dir, '--name', 'bench'], { encoding: 'utf8' })
+    const init = spawnSync(process.execPath, ['--no-node-snapshot', CLI, 'init', dir, '--name', 'bench'], { encoding: 'utf8' })
     if (init.status !== 0) throw new Error(`goop init failed: ${init.stderr}`)
     const bare: number[] = []
     const ready: number[] = []
@@ -205,7 +206,7 @@ async function benchStartup (): Promise<void> {
       value: sr.p50,
       unit: 'ms',
       better: 'lower',
-      baseline: { name: "node -e '' spawn → exit (median)", value: sb.p50, unit: 'ms' },
+      baseline: { name: "node --no-node-snapshot -e '' spawn → exit (median)", value: sb.p50, unit: 'ms' },
       goal: `< ${goalMs} ms`,
       goalMet: sr.p50 < goalMs,
       detail: {
@@ -218,7 +219,7 @@ async function benchStartup (): Promise<void> {
         overMinusBaselineMs: sr.p50 - sb.p50
       }
     })
-    notes.push(`start-up: ready median ${fmtMs(sr.p50)} [${fmtMs(sr.min)} – ${fmtMs(sr.max)}], node -e '' median ${fmtMs(sb.p50)} [${fmtMs(sb.min)} – ${fmtMs(sb.max)}] (n=${runs} each, ${warmups} warm-ups, interleaved)`)
+    notes.push(`start-up: ready median ${fmtMs(sr.p50)} [${fmtMs(sr.min)} – ${fmtMs(sr.max)}], node --no-node-snapshot -e '' median ${fmtMs(sb.p50)} [${fmtMs(sb.min)} – ${fmtMs(sb.max)}] (n=${runs} each, ${warmups} warm-ups, interleaved)`)
     const sa = summarize(armedGap)
     notes.push(`start-up: SIGTERM → exit median ${fmtMs(ss.p50)} [${fmtMs(ss.min)} – ${fmtMs(ss.max)}]; spawn → exit ${fmtMs(st.p50)}`)
     notes.push(`start-up: the CLI prints "press Ctrl+C" (and listens for SIGTERM) ${fmtMs(sa.p50)} [${fmtMs(sa.min)} – ${fmtMs(sa.max)}] after the viewer first answered (negative: before the ${pollMs} ms poll saw it)`)
@@ -529,6 +530,10 @@ async function main (): Promise<void> {
     process.stderr.write('site ')
     await benchSite(context)
   }
+  if (selected('data')) {
+    process.stderr.write('data ')
+    await benchData(context)
+  }
   if (selected('convergence')) {
     process.stderr.write('convergence ')
     await benchConvergence(context)
@@ -557,6 +562,8 @@ async function main (): Promise<void> {
 
 if (args.includes('--mq-peer')) {
   mqPeerMain().catch((err: unknown) => { process.stderr.write(`mq peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
+} else if (args.includes('--data-peer')) {
+  dataPeerMain(Number(args[args.indexOf('--data-peer') + 1])).catch((err: unknown) => { process.stderr.write(`data peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
 } else if (args.includes('--site-peer')) {
   sitePeerMain(args[args.indexOf('--site-peer') + 1]).catch((err: unknown) => { process.stderr.write(`site peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
 } else {

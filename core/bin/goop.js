@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-node-snapshot
 // The `goop` command. A committed shim (npm links bins at install time, before the build has made
 // dist/): it runs the bundled CLI (dist/goop.mjs, fast to load), or the compiled modules without it.
 import { existsSync } from 'node:fs'

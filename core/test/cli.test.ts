@@ -54,7 +54,7 @@ class Running {
 }
 
 function startGoop (dir: string, cwd: string): Running {
-  return new Running(spawn(process.execPath, [CLI, 'start', dir, '--viewer-port', '0', '--port', '0', '--no-mdns'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] }))
+  return new Running(spawn(process.execPath, ['--no-node-snapshot', CLI, 'start', dir, '--viewer-port', '0', '--port', '0', '--no-mdns'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] }))
 }
 
 async function viewerState (dir: string): Promise<{ url: string, port: number, token: string, pid: number }> {

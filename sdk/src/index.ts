@@ -31,3 +31,5 @@ export type {
 } from './data.js'
 export { HOST_METHODS } from './logic.js'
 export type { CallContext, HostMethod, LogicHost, LogicLimits, LogicModule, LogicRuntime, LogicSource } from './logic.js'
+export { TEMPLATE_MANIFEST, TEMPLATE_NAME_PATTERN, TEMPLATE_RUNTIMES, TemplateManifestSchema, templateJsonSchema } from './template.js'
+export type { TemplateManifest, TemplateManifestInput, TemplateRuntime } from './template.js'

@@ -25,7 +25,7 @@ export class GoopProcess {
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 
   constructor (readonly args: string[], cwd: string) {
-    this.child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, ['--no-node-snapshot', CLI, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stdout.on('data', (d: Buffer) => { this.stdout += d.toString() })
     this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString() })
     this.exited = new Promise(resolve => { this.child.on('exit', (code, signal) => { resolve({ code, signal }) }) })

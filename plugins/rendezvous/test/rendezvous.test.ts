@@ -547,7 +547,7 @@ describe('goop rendezvous DIR (the CLI command)', () => {
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
   const run = async (args: string[], ms = 20_000): Promise<{ code: number | null, stderr: string }> => await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, ['--no-node-snapshot', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     const timer = setTimeout(() => { child.kill('SIGKILL') }, ms)
@@ -572,7 +572,7 @@ describe('goop rendezvous DIR (the CLI command)', () => {
     cfg.network = { ...cfg.network, host: '127.0.0.1' }
     cfg.plugins = { ...cfg.plugins, rendezvous: { enabled: false, config: { host: '127.0.0.1', relayHost: '127.0.0.1' } } }
     await writeFile(join(peerDir, 'goop.json'), JSON.stringify(cfg, null, 2))
-    const child = spawn(process.execPath, [CLI, 'rendezvous', peerDir, '--http-port', '0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--no-node-snapshot', CLI, 'rendezvous', peerDir, '--http-port', '0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })
     child.stderr.on('data', (d: Buffer) => { out += d.toString() })
