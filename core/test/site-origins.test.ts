@@ -301,7 +301,8 @@ describe('site origins', () => {
     assert.equal(ok.status, 200)
     assert.deepEqual(ok.json(), { site: b.id, got: { n: 1 } })
     assertSecured(ok, port)
-    for (const headers of [{}, { origin: 'http://evil.example' }, { origin: `http://${siteLabel(a.id)}.localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }]) {
+    const refused: Array<Record<string, string>> = [{}, { origin: 'http://evil.example' }, { origin: `http://${siteLabel(a.id)}.localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }]
+    for (const headers of refused) {
       const r = await post('/.goop/echo', headers)
       assert.equal(r.status, 403, JSON.stringify(headers))
       assert.equal(r.json().error.code, 'forbidden_origin')

@@ -95,6 +95,11 @@ export type ColumnDef = z.infer<typeof ColumnSchema>
  *   changes (update, delete) only those;
  * - `owner`: no visitor.
  * Anything a schema leaves out is `owner`.
+ *
+ * Update and delete act on rows the visitor can read: a row it cannot read (another's, under read
+ * `author`) is `not_found`; a row it can read but did not write, under update/delete `author`, is
+ * `forbidden`; and with read `owner` a visitor can change no row at all (`forbidden`). `describe`'s
+ * `can` says exactly this per operation (`'own'` where only its own rows).
  */
 export const PolicySchema = z.strictObject({
   read: z.enum(['open', 'author', 'owner']).default('owner'),

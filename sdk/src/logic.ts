@@ -59,7 +59,11 @@ export interface LogicModule {
    * Run exported function `fn` with one JSON argument; resolves with its JSON result. Rejects with a
    * GoopError: `not_exported`, `timeout` (deadline; the sandbox was stopped), `memory` (cap hit; the
    * sandbox was stopped), `logic_error` (the code threw; message names file and line), `bad_result`
-   * (not JSON).
+   * (not JSON). Also, for what crosses the boundary and the module's own state: `too_large` (the
+   * argument or result is over the runtime's size caps), `bad_request` (the argument is not JSON),
+   * `rate_limited` (too many calls waiting for this module), `unavailable` (the module was disposed).
+   * A sandbox serves all calls of its module, so when it is stopped (`timeout`, `memory`) the other
+   * calls running in it at that moment end too, with the same code and a message saying so.
    */
   call(fn: string, args: unknown, ctx: CallContext, host: LogicHost): Promise<unknown>
   dispose(): Promise<void>

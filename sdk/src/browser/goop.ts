@@ -10,9 +10,19 @@
  * <script>
  *   document.title = `${goop.peer} visited by ${goop.me}`
  *   const off = goop.events.on('chat.message', (msg, meta) => { … })
+ *   const notes = goop.data.table('notes')
+ *   const { rows } = await notes.query({ where: { column: 'done', op: 'eq', value: false }, limit: 20 })
+ *   await notes.insert({ text: 'hello' })
+ *   notes.onChange(() => { … query again … })
  * </script>
  * ```
  */
+
+import type { z } from 'zod'
+import type { DataChanged, DataRequestSchema, DataResults, Filter, Value } from '../data.js'
+
+/** An operation as a caller writes it (defaults such as an order's `dir` may be left out). */
+type DataRequest = z.input<typeof DataRequestSchema>
 
 /** Who: put in by the kernel when it serves the script (it wraps the bundle in a function of this name). */
 declare const __goop_boot: { peer: string, me: string } | undefined
@@ -42,6 +52,53 @@ export interface GoopEvents {
   on(topic: string, fn: GoopEventHandler): () => void
 }
 
+/** What `table(name).query()` takes: the `query` operation of the SDK's data format (src/data.ts), without `op` and `table`. */
+export interface GoopQuery {
+  /** Conditions: `{ column, op, value }` (`eq ne lt lte gt gte in like`), combined with `{ and: […] }` / `{ or: […] }`. */
+  where?: Filter
+  /** Default: `_id` ascending. */
+  order?: Array<{ column: string, dir?: 'asc' | 'desc' }>
+  /** Rows per page: default 100, at most 1,000. */
+  limit?: number
+  /** The `cursor` of the previous page, for the next one. */
+  cursor?: string
+  /** Only these columns (the system columns `_id`, `_author`, `_created`, `_updated` always come). */
+  columns?: string[]
+}
+
+/** One of the owner's tables. Every method sends one operation; the owner's policies decide. */
+export interface GoopTable {
+  readonly name: string
+  query(opts?: GoopQuery): Promise<DataResults['query']>
+  /** `{ row }`, `row` null when there is no such row the visitor may see. */
+  get(id: number): Promise<DataResults['get']>
+  count(where?: Filter): Promise<DataResults['count']>
+  /** `{ row }`: the row as stored, with `_id` and `_author` (the visitor's peer ID). */
+  insert(values: Record<string, Value>): Promise<DataResults['insert']>
+  update(id: number, values: Record<string, Value>): Promise<DataResults['update']>
+  delete(id: number): Promise<DataResults['delete']>
+  /** Follow changes of this table (`goop.events.on('data.changed', …)` for this table only). Returns a function that stops. */
+  onChange(fn: (change: DataChanged) => void): () => void
+}
+
+/**
+ * The site owner's data, through this origin's `POST /.goop/data`: on another peer's site the
+ * visitor's peer forwards it to the owner, who decides with the visitor's peer ID as the libp2p
+ * connection authenticates it; on the owner's own site it runs as the owner. A refusal rejects with
+ * a `GoopDataError`: `code` (`forbidden`, `not_found`, `bad_value`, `rate_limited`, …), `status`
+ * (the HTTP status; 0 when the peer could not be reached at all) and a message that says why.
+ */
+export interface GoopData {
+  /** The tables the visitor can see: columns, policies and `can` (what this visitor may do with each). */
+  describe(): Promise<DataResults['describe']>
+  table(name: string): GoopTable
+}
+
+export interface GoopDataError extends Error {
+  readonly code: string
+  readonly status: number
+}
+
 export interface Goop {
   /** The version of @goop/sdk this client came from. */
   readonly version: string
@@ -51,10 +108,11 @@ export interface Goop {
   readonly me: string
   /** The owner's events, over one Server-Sent Events stream to `/.goop/events`. */
   readonly events: GoopEvents
-  // Later issues add, here and only here:
-  //   goop.data — the owner's data (`/.goop/data`),
+  /** The owner's data (`POST /.goop/data`; since SDK 1.3.0). */
+  readonly data: GoopData
+  // A later issue adds, here and only here:
   //   goop.call — the owner's template logic (`/.goop/call`).
-  // Both go to this origin's `/.goop/*`; the visitor's peer forwards them to the owner, who decides
+  // It goes to this origin's `/.goop/*`; the visitor's peer forwards it to the owner, who decides
   // with the visitor's peer ID as authenticated by the libp2p connection, never a claim of the page.
 }
 
@@ -163,6 +221,65 @@ class Events implements GoopEvents {
   }
 }
 
+class DataError extends Error implements GoopDataError {
+  readonly code: string
+  readonly status: number
+  constructor (code: string, message: string, status: number) {
+    super(message)
+    this.name = 'GoopDataError'
+    this.code = code
+    this.status = status
+  }
+}
+
+/** One operation to `/.goop/data`; the answer is the operation's result, or a `GoopDataError`. */
+async function send<O extends keyof DataResults> (request: DataRequest & { op: O }): Promise<DataResults[O]> {
+  let res: Response
+  try {
+    res = await fetch('/.goop/data', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      credentials: 'same-origin',
+      cache: 'no-store'
+    })
+  } catch (err) {
+    throw new DataError('unreachable', `goop.data: this site's peer did not answer (${String(err)})`, 0)
+  }
+  let body: unknown
+  try { body = await res.json() } catch { body = undefined }
+  if (!res.ok) {
+    const error = (body as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
+    throw new DataError(typeof error?.code === 'string' ? error.code : 'http_error',
+      typeof error?.message === 'string' ? error.message : `goop.data: HTTP ${res.status}`, res.status)
+  }
+  return body as DataResults[O]
+}
+
+function dataClient (events: GoopEvents): GoopData {
+  const table = (name: string): GoopTable => {
+    if (typeof name !== 'string' || name === '') throw new TypeError('goop.data.table: give the table\'s name')
+    // Extra keys are sent as they are: the owner answers bad_request naming a key it does not know.
+    return Object.freeze({
+      name,
+      query: async (opts: GoopQuery = {}) => await send({ ...opts, op: 'query', table: name }),
+      get: async (id: number) => await send({ op: 'get', table: name, id }),
+      count: async (where?: Filter) => await send(where === undefined ? { op: 'count', table: name } : { op: 'count', table: name, where }),
+      insert: async (values: Record<string, Value>) => await send({ op: 'insert', table: name, values }),
+      update: async (id: number, values: Record<string, Value>) => await send({ op: 'update', table: name, id, values }),
+      delete: async (id: number) => await send({ op: 'delete', table: name, id }),
+      onChange: (fn: (change: DataChanged) => void) => {
+        if (typeof fn !== 'function') throw new TypeError('goop.data.table(…).onChange: the handler must be a function')
+        return events.on('data.changed', (change: DataChanged) => { if (change?.table === name) fn(change) })
+      }
+    })
+  }
+  return Object.freeze({
+    describe: async () => await send({ op: 'describe' }),
+    table
+  })
+}
+
 function boot (): { peer: string, me: string } {
   if (typeof __goop_boot === 'undefined' || typeof __goop_boot?.peer !== 'string') {
     throw new Error('goop.js must be loaded from /.goop/goop.js on a goop site origin')
@@ -171,11 +288,13 @@ function boot (): { peer: string, me: string } {
 }
 
 const who = boot()
+const events = new Events()
 const goop: Goop = Object.freeze({
   version: __GOOP_SDK_VERSION__,
   peer: who.peer,
   me: who.me,
-  events: new Events()
+  events,
+  data: dataClient(events)
 })
 
 declare global {

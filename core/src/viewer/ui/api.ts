@@ -2,7 +2,8 @@ import { update } from './store.js'
 import type { PeerEntry, PluginInfo, Self, SiteFile } from './types.js'
 
 export class ApiError extends Error {
-  constructor (message: string, readonly status: number, readonly code?: string) {
+  /** `details`: the whole `error` object, for codes that say more than a message (e.g. `confirm_needed` carries a plan). */
+  constructor (message: string, readonly status: number, readonly code?: string, readonly details?: Record<string, unknown>) {
     super(message)
   }
 }
@@ -22,8 +23,8 @@ async function request (method: string, path: string, init: RequestInit): Promis
   }
   if (res.status === 401) update({ auth: 'needed' })
   if (!res.ok) {
-    const data = await res.json().catch(() => ({})) as { error?: { code?: string, message?: string } }
-    throw new ApiError(data.error?.message ?? `${res.status} ${res.statusText}`, res.status, data.error?.code)
+    const data = await res.json().catch(() => ({})) as { error?: { code?: string, message?: string } & Record<string, unknown> }
+    throw new ApiError(data.error?.message ?? `${res.status} ${res.statusText}`, res.status, data.error?.code, data.error)
   }
   return res
 }

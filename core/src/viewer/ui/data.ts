@@ -1,6 +1,6 @@
 import { ApiError, getBlocked, getPeers, getPlugins, getSelf, listFiles } from './api.js'
 import { getState, update } from './store.js'
-import type { LogEntry, PeerEntry, PluginInfo } from './types.js'
+import type { DataChanged, LogEntry, PeerEntry, PluginInfo } from './types.js'
 import { toast } from './toast.js'
 
 /** Load (or reload) what the API knows; each part on its own, so one failure does not blank the rest. */
@@ -14,6 +14,8 @@ export async function refreshAll (): Promise<void> {
     return
   }
   await Promise.all([refreshPeers(), refreshFiles()])
+  dataChanged(null) // after a reconnect rows may have changed unseen
+  templatesChanged()
 }
 
 export async function refreshPeers (): Promise<void> {
@@ -56,6 +58,32 @@ export function onSiteChanged (fn: (path: string) => void): () => void {
   return () => { site.delete(fn) }
 }
 
+const dataListeners = new Set<(e: DataChanged | null) => void>()
+/**
+ * Be told when rows of this peer's database change (`data.changed`), or when anything may have
+ * (`null`: the data plugin switched on or off, or events were missed): the Database page reloads.
+ */
+export function onDataChanged (fn: (e: DataChanged | null) => void): () => void {
+  dataListeners.add(fn)
+  return () => { dataListeners.delete(fn) }
+}
+function dataChanged (e: DataChanged | null): void {
+  for (const fn of dataListeners) fn(e)
+}
+
+const templateListeners = new Set<() => void>()
+/**
+ * Be told when the applied template may have changed (`templates.changed`, the templates plugin
+ * switched on or off, or events were missed): the Templates page reloads its lists.
+ */
+export function onTemplatesChanged (fn: () => void): () => void {
+  templateListeners.add(fn)
+  return () => { templateListeners.delete(fn) }
+}
+function templatesChanged (): void {
+  for (const fn of templateListeners) fn()
+}
+
 const MAX_LOG = 500
 let seq = 0
 
@@ -83,10 +111,20 @@ export function handleEvent (topic: string, data: unknown): void {
     }
     pluginsSoon()
     if (p?.name === 'site') filesSoon()
+    if (p?.name === 'data') dataChanged(null)
+    if (p?.name === 'templates') templatesChanged()
   } else if (topic === 'site.changed') {
     filesSoon()
     const path = (data as { path?: string } | null)?.path
     if (typeof path === 'string') for (const fn of site) fn(path)
+  } else if (topic === 'data.changed') {
+    const d = data as DataChanged | null
+    if (typeof d?.table === 'string') dataChanged(d)
+  } else if (topic === 'templates.changed') {
+    // A template brings its own site and tables: the file list and the Database page follow.
+    templatesChanged()
+    filesSoon()
+    dataChanged(null)
   } else if (topic === 'events.gap') {
     void refreshAll()
   }

@@ -26,13 +26,14 @@ export function summary (e: LogEntry, s: State): string | null {
     case 'peers.changed': return `${d.connected === true ? 'Connected to' : 'Disconnected from'} ${who(s, d.peerId)}`
     case 'plugins.changed': return `Plugin ${String(d.name)} is ${String(d.state)}${d.error != null ? `: ${String(d.error)}` : ''}`
     case 'site.changed': return `${d.op === 'delete' ? 'Deleted' : 'Saved'} ${String(d.path)}`
+    case 'data.changed': return `${d.op === 'insert' ? 'Added' : d.op === 'delete' ? 'Deleted' : 'Edited'} row ${String(d._id)} ${d.op === 'insert' ? 'to' : 'in'} ${String(d.table)}`
     case 'events.gap': return 'Some events were missed while the connection was down'
     default: return null
   }
 }
 
 const tone = (topic: string): string =>
-  'tone-' + (topic.startsWith('presence.') || topic.startsWith('peers.') ? 'peer' : topic.startsWith('plugins.') ? 'plugin' : topic.startsWith('site.') ? 'site' : 'other')
+  'tone-' + (topic.startsWith('presence.') || topic.startsWith('peers.') ? 'peer' : topic.startsWith('plugins.') ? 'plugin' : topic.startsWith('site.') ? 'site' : topic.startsWith('data.') ? 'data' : 'other')
 
 export function EventRow ({ e, s, compact = false }: { e: LogEntry, s: State, compact?: boolean }) {
   const text = summary(e, s)
@@ -62,7 +63,7 @@ export function EventsScreen () {
         <div class='panel-head'>
           <div>
             <h1 id='events-title'>Events</h1>
-            <p class='sub'>What this peer publishes, live: presence, connections, plugins and site changes.</p>
+            <p class='sub'>What this peer publishes, live: presence, connections, plugins, site and database changes.</p>
           </div>
           <div class='toolbar'>
             <input type='search' class='input' placeholder='Filter' aria-label='Filter events' value={filter} onInput={(e) => { setFilter((e.target as HTMLInputElement).value) }} />

@@ -20,3 +20,10 @@ export const IconPulse = () => <Svg size={18}><path d='M3 12h4l3-7 4 14 3-7h4' /
 export const IconFile = () => <Svg size={15}><path d='M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z' /><path d='M14 3v5h5' /></Svg>
 export const IconImage = () => <Svg size={15}><rect x='3' y='4' width='18' height='16' rx='2' /><circle cx='9' cy='10' r='2' /><path d='m21 16-5-5-9 9' /></Svg>
 export const IconCode = () => <Svg size={15}><path d='m8 8-5 4 5 4' /><path d='m16 8 5 4-5 4' /></Svg>
+export const IconDatabase = () => <Svg size={18}><ellipse cx='12' cy='5.5' rx='8' ry='3' /><path d='M4 5.5v13c0 1.7 3.6 3 8 3s8-1.3 8-3v-13' /><path d='M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3' /></Svg>
+export const IconTable = () => <Svg size={15}><rect x='3' y='4' width='18' height='16' rx='2' /><path d='M3 10h18M3 15h18M9 10v10' /></Svg>
+export const IconEdit = () => <Svg size={14}><path d='M4 20h4L19 9a2.8 2.8 0 0 0-4-4L4 16z' /><path d='m13.5 6.5 4 4' /></Svg>
+export const IconChevronLeft = () => <Svg size={14}><path d='m15 6-6 6 6 6' /></Svg>
+export const IconChevronRight = () => <Svg size={14}><path d='m9 6 6 6-6 6' /></Svg>
+export const IconTemplates = () => <Svg size={18}><rect x='3' y='3' width='8' height='10' rx='1.5' /><rect x='13' y='3' width='8' height='6' rx='1.5' /><rect x='13' y='11' width='8' height='10' rx='1.5' /><rect x='3' y='15' width='8' height='6' rx='1.5' /></Svg>
+export const IconFolder = () => <Svg size={14}><path d='M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z' /></Svg>

@@ -1,7 +1,7 @@
 /** The admin API's shapes, as the UI uses them (the server's types live in the kernel and the SDK). */
 
 // Types the SDK already defines come from it (type-only: nothing of it is bundled).
-export type { PeerEntry, PresenceSource } from '@goop/sdk'
+export type { DataChanged, PeerEntry, PresenceSource } from '@goop/sdk'
 
 export type PluginState = 'stopped' | 'starting' | 'running' | 'failed' | string
 
