@@ -110,10 +110,14 @@ export interface Goop {
   readonly events: GoopEvents
   /** The owner's data (`POST /.goop/data`; since SDK 1.3.0). */
   readonly data: GoopData
-  // A later issue adds, here and only here:
-  //   goop.call — the owner's template logic (`/.goop/call`).
-  // It goes to this origin's `/.goop/*`; the visitor's peer forwards it to the owner, who decides
-  // with the visitor's peer ID as authenticated by the libp2p connection, never a claim of the page.
+  /**
+   * Call an exported function of the owner's template logic (`POST /.goop/call`; since SDK 1.3.0) with
+   * one JSON argument; resolves with its JSON result. The visitor's peer forwards the call to the
+   * owner, whose logic sees the visitor as `goop.caller` (its peer ID as authenticated by the libp2p
+   * connection, never a claim of the page). Errors are thrown as `GoopCallError` with `.code`
+   * (`not_exported`, `logic_error`, `timeout`, `forbidden`, `rate_limited`, `unreachable`, …) and `.status`.
+   */
+  call<T = unknown>(fn: string, args?: unknown): Promise<T>
 }
 
 const OWN_EVENTS = new Set(['goop.ready', 'goop.error'])
@@ -221,39 +225,57 @@ class Events implements GoopEvents {
   }
 }
 
-class DataError extends Error implements GoopDataError {
+/** An answer that is not a success: `GoopDataError` from goop.data, `GoopCallError` from goop.call. */
+class RequestError extends Error implements GoopDataError {
   readonly code: string
   readonly status: number
-  constructor (code: string, message: string, status: number) {
+  constructor (name: 'GoopDataError' | 'GoopCallError', code: string, message: string, status: number) {
     super(message)
-    this.name = 'GoopDataError'
+    this.name = name
     this.code = code
     this.status = status
   }
 }
 
-/** One operation to `/.goop/data`; the answer is the operation's result, or a `GoopDataError`. */
-async function send<O extends keyof DataResults> (request: DataRequest & { op: O }): Promise<DataResults[O]> {
+/**
+ * POST JSON to one of this origin's `/.goop/*` routes (the visitor's own peer answers, forwarding to
+ * the owner when the site is another peer's). Resolves with the JSON answer; rejects with a
+ * RequestError carrying the server's `{ error: { code, message } }`, or `unreachable` (status 0).
+ */
+async function post (path: '/.goop/data' | '/.goop/call', body: unknown, errorName: 'GoopDataError' | 'GoopCallError'): Promise<unknown> {
+  const label = path === '/.goop/data' ? 'goop.data' : 'goop.call'
   let res: Response
   try {
-    res = await fetch('/.goop/data', {
+    res = await fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
+      body: JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store'
     })
   } catch (err) {
-    throw new DataError('unreachable', `goop.data: this site's peer did not answer (${String(err)})`, 0)
+    throw new RequestError(errorName, 'unreachable', `${label}: this site's peer did not answer (${String(err)})`, 0)
   }
-  let body: unknown
-  try { body = await res.json() } catch { body = undefined }
+  let answer: unknown
+  try { answer = await res.json() } catch { answer = undefined }
   if (!res.ok) {
-    const error = (body as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
-    throw new DataError(typeof error?.code === 'string' ? error.code : 'http_error',
-      typeof error?.message === 'string' ? error.message : `goop.data: HTTP ${res.status}`, res.status)
+    const error = (answer as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
+    throw new RequestError(errorName, typeof error?.code === 'string' ? error.code : 'http_error',
+      typeof error?.message === 'string' ? error.message : `${label}: HTTP ${res.status}`, res.status)
   }
-  return body as DataResults[O]
+  return answer
+}
+
+/** One operation to `/.goop/data`; the answer is the operation's result, or a `GoopDataError`. */
+async function send<O extends keyof DataResults> (request: DataRequest & { op: O }): Promise<DataResults[O]> {
+  return await post('/.goop/data', request, 'GoopDataError') as DataResults[O]
+}
+
+/** `goop.call(fn, args)`: the owner runs its template's exported function `fn` for this visitor. */
+async function call (fn: string, args?: unknown): Promise<unknown> {
+  if (typeof fn !== 'string' || fn === '') throw new TypeError('goop.call: give the name of the function to call')
+  const answer = await post('/.goop/call', { fn, args: args ?? null }, 'GoopCallError') as { result?: unknown }
+  return answer?.result
 }
 
 function dataClient (events: GoopEvents): GoopData {
@@ -294,7 +316,8 @@ const goop: Goop = Object.freeze({
   peer: who.peer,
   me: who.me,
   events,
-  data: dataClient(events)
+  data: dataClient(events),
+  call: call as Goop['call']
 })
 
 declare global {
