@@ -42,16 +42,24 @@ const SCHEMA: DataSchemaInput = {
 const row = (i: number): { grp: number, name: string, created: string, payload: string } =>
   ({ grp: Math.floor(i / GROUP_ROWS), name: `item ${i}`, created: new Date(1_700_000_000_000 + i * 1000).toISOString(), payload: PAYLOAD })
 
-/** The same table in a plain better-sqlite3 database: WAL, NORMAL, index on grp. */
+/** A peer ID's length, for the plain table's `_author` column. */
+const AUTHOR = '12D3KooW' + 'x'.repeat(44)
+
+/**
+ * The same table in a plain better-sqlite3 database: WAL, NORMAL, index on grp, and the same columns
+ * with values of the same size (the data plugin's rows carry `_id`, `_author`, `_created`, `_updated`),
+ * so both sides read the same bytes.
+ */
 function plainDb (file: string, rows: number): Database.Database {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
-  db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, grp INTEGER NOT NULL, name TEXT NOT NULL, created TEXT, payload TEXT)')
+  const columns = '_id INTEGER PRIMARY KEY AUTOINCREMENT, _author TEXT NOT NULL, _created TEXT NOT NULL, _updated TEXT NOT NULL, grp INTEGER, name TEXT, created TEXT, payload TEXT'
+  db.exec(`CREATE TABLE items (${columns})`)
   db.exec('CREATE INDEX items_grp ON items (grp)')
-  db.exec('CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, grp INTEGER, name TEXT, created TEXT, payload TEXT)')
-  const insert = db.prepare('INSERT INTO items (grp, name, created, payload) VALUES (@grp, @name, @created, @payload)')
-  db.transaction(() => { for (let i = 0; i < rows; i++) insert.run(row(i)) })()
+  db.exec(`CREATE TABLE inbox (${columns})`)
+  const insert = db.prepare('INSERT INTO items (_author, _created, _updated, grp, name, created, payload) VALUES (@author, @now, @now, @grp, @name, @created, @payload)')
+  db.transaction(() => { for (let i = 0; i < rows; i++) insert.run({ ...row(i), author: AUTHOR, now: new Date().toISOString() }) })()
   return db
 }
 
@@ -152,7 +160,8 @@ export async function benchData (ctx: BenchContext): Promise<void> {
 
     db = plainDb(join(tmp, 'plain.db'), rows)
     const select = db.prepare('SELECT * FROM items WHERE grp = ?')
-    const plainInsert = db.prepare('INSERT INTO inbox (grp, name, created, payload) VALUES (@grp, @name, @created, @payload)')
+    const plainInsert = db.prepare('INSERT INTO inbox (_author, _created, _updated, grp, name, created, payload) VALUES (@author, @now, @now, @grp, @name, @created, @payload)')
+    const plainRow = (i: number): Record<string, unknown> => ({ ...row(i), author: AUTHOR, now: new Date().toISOString() })
 
     const randomGroup = (): number => Math.floor(Math.random() * groups)
     const query = (): DataRequest => ({ op: 'query', table: 'items', where: { column: 'grp', op: 'eq', value: randomGroup() }, limit: GROUP_ROWS })
@@ -170,8 +179,8 @@ export async function benchData (ctx: BenchContext): Promise<void> {
 
     // ---- inserts ----
     let n = 0
-    inProcess(warmMs, () => plainInsert.run(row(n++)))
-    const pi = inProcess(runMs, () => plainInsert.run(row(n++)))
+    inProcess(warmMs, () => plainInsert.run(plainRow(n++)))
+    const pi = inProcess(runMs, () => plainInsert.run(plainRow(n++)))
     process.stderr.write('.')
     const insert = (): DataRequest => ({ op: 'insert', table: 'inbox', values: row(n++) })
     await remote(warmMs, async () => await data.remote(owner.id, insert()))
@@ -197,7 +206,7 @@ export async function benchData (ctx: BenchContext): Promise<void> {
       detail: { remote: { ...ris, errors: ri.errors, firstError: ri.firstError }, inProcess: pis }
     })
     if (rq.errors + ri.errors > 0) ctx.note(`data: WARNING failed operations: query ${rq.errors}, insert ${ri.errors} (first: ${rq.firstError ?? ri.firstError})`)
-    ctx.note(`data: owner in a child process (\`bench/run.ts --data-peer\`, its ${rows} rows seeded through the data service in ${fmtMs(seedMs)} with start-up); the visitor and the plain better-sqlite3 database (same table, WAL, NORMAL, index on grp) in the bench process; ${fmtMs(warmMs)} warm-up, then ${fmtMs(runMs)} each`)
+    ctx.note(`data: owner in a child process (\`bench/run.ts --data-peer\`, its ${rows} rows seeded through the data service in ${fmtMs(seedMs)} with start-up); the visitor and the plain better-sqlite3 database (the same columns with values of the same size, system columns included; WAL, NORMAL, index on grp) in the bench process; ${fmtMs(warmMs)} warm-up, then ${fmtMs(runMs)} each`)
     ctx.note(`data: query p50/p99 remote ${rqs.p50.toFixed(0)}/${rqs.p99.toFixed(0)} µs, in-process ${pqs.p50.toFixed(0)}/${pqs.p99.toFixed(0)} µs; insert p50/p99 remote ${ris.p50.toFixed(0)}/${ris.p99.toFixed(0)} µs, in-process ${pis.p50.toFixed(0)}/${pis.p99.toFixed(0)} µs`)
   } finally {
     db?.close()

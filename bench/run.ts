@@ -2,7 +2,7 @@
 //
 //   npm run bench                       (builds first, then runs this file with tsx)
 //   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process]
-//        [--only=startup|mq|site|data|convergence|rendezvous]   (a comma-separated list also works)
+//        [--only=startup|mq|site|data|logic|convergence|rendezvous]   (a comma-separated list also works)
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -22,6 +22,7 @@ import { definePlugin, type MqApi } from '@goop/sdk'
 import type { TestPeer } from '@goop/core/testing'
 import { benchConvergence } from './convergence.js'
 import { benchData, dataPeerMain } from './data.js'
+import { benchLogic, logicPeerMain } from './logic.js'
 import { exited, fmtMs, guard, sleep, summarize, type BenchContext, type Figure, type Table } from './lib.js'
 import { benchRendezvousLoad } from './rendezvous-load.js'
 import { benchSite, sitePeerMain } from './site.js'
@@ -38,7 +39,7 @@ const PAYLOAD = 'x'.repeat(MSG_BYTES)
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
 const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
-const BENCHES = ['startup', 'mq', 'site', 'data', 'convergence', 'rendezvous']
+const BENCHES = ['startup', 'mq', 'site', 'data', 'logic', 'convergence', 'rendezvous']
 for (const o of ONLY ?? []) {
   if (!BENCHES.includes(o)) { process.stderr.write(`bench: --only takes ${BENCHES.join(', ')} (comma-separated), not "${o}"\n`); process.exit(2) }
 }
@@ -534,6 +535,10 @@ async function main (): Promise<void> {
     process.stderr.write('data ')
     await benchData(context)
   }
+  if (selected('logic')) {
+    process.stderr.write('logic ')
+    await benchLogic(context)
+  }
   if (selected('convergence')) {
     process.stderr.write('convergence ')
     await benchConvergence(context)
@@ -562,6 +567,8 @@ async function main (): Promise<void> {
 
 if (args.includes('--mq-peer')) {
   mqPeerMain().catch((err: unknown) => { process.stderr.write(`mq peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
+} else if (args.includes('--logic-peer')) {
+  logicPeerMain().catch((err: unknown) => { process.stderr.write(`logic peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
 } else if (args.includes('--data-peer')) {
   dataPeerMain(Number(args[args.indexOf('--data-peer') + 1])).catch((err: unknown) => { process.stderr.write(`data peer: ${(err as Error)?.stack ?? String(err)}\n`); process.exit(1) })
 } else if (args.includes('--site-peer')) {

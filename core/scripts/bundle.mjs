@@ -16,8 +16,9 @@ await esbuild.build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // Native addons (and packages that find files next to themselves) load from node_modules.
-  external: ['better-sqlite3'],
+  // Native addons, and packages that find files next to themselves (the Lua runtime's worker and
+  // wasm, esbuild's binary, the bundled templates), load from node_modules as they are.
+  external: ['better-sqlite3', 'isolated-vm', 'wasmoon', 'esbuild', '@goop/plugin-lua', '@goop/plugin-js', '@goop/templates'],
   // Some dependencies are CommonJS and call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __goopCreateRequire } from 'node:module'; const require = __goopCreateRequire(import.meta.url);" }
 })

@@ -21,6 +21,12 @@
  * `get(table, id)`, `count(table, where)`, `insert(table, values)`, `update(table, id, values)`,
  * `delete(table, id)` — each builds the DataRequest of that name (sdk/src/data.ts) and returns its
  * DataResult. In Lua they return directly; in JS they return Promises.
+ *
+ * `goop.kv.get` returns the value (or null), `set`/`delete` nothing, `list(prefix)` the keys (not the
+ * values) that start with `prefix`, at most 1,000. `goop.mq.publish` returns nothing; `goop.mq.send`
+ * returns `{ id }` at once (delivery is retried in the background). The templates plugin decides
+ * what each call may do: the logic reaches only its own template's tables, `db` under the caller's
+ * policies, topics only under `app.`.
  */
 
 export const HOST_METHODS = ['db', 'db.owner', 'kv.get', 'kv.set', 'kv.delete', 'kv.list', 'mq.publish', 'mq.send', 'log'] as const

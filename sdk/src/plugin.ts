@@ -110,6 +110,14 @@ export interface CommandTools {
    * such as `goop rendezvous DIR`.
    */
   runPeer(opts: { dir?: string, enable?: Record<string, { config?: Record<string, unknown> }>, port?: number, mdns?: boolean }): Promise<void>
+  /**
+   * For commands that must also work while the peer is not running (since SDK 1.3.0): start the peer
+   * of `peerDir` in this process just for `fn` — no viewer, loopback only, no mDNS, no rendezvous —
+   * hand `fn` the services named in `requires` (their plugins must be enabled in the peer), and stop
+   * it afterwards, whatever `fn` did. Check first with `admin` whether the peer is running: two
+   * processes must not run one peer.
+   */
+  withPeer<T>(requires: string[], fn: (use: <K extends string>(name: K) => ServiceOf<K>) => Promise<T>): Promise<T>
 }
 
 export interface PluginCommand {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { isGoopError, type GoopPlugin, type PluginCommand } from '@goop/sdk'
+import { definePlugin, GoopError, isGoopError, type GoopPlugin, type PluginCommand, type PluginContext, type ServiceOf } from '@goop/sdk'
 import { adminCall } from './admin.js'
 import { initPeer } from './init.js'
 import { addPlugin, listPlugins, printPlugins, setPluginEnabled } from './plugins.js'
@@ -92,6 +92,39 @@ async function runPeer (peerDir: string, opts: { overrides: Record<string, unkno
     }
     if (stopRequested != null) onStop(stopRequested)
   })
+}
+
+/**
+ * A plugin command's `tools.withPeer`: the peer started in this process for one piece of work (no
+ * viewer, loopback only, no mDNS or rendezvous), with a bridge plugin that requires the services the
+ * command asked for and hands them over; stopped afterwards.
+ */
+async function withPeer<T> (peerDir: string, requires: string[], fn: (use: <K extends string>(name: K) => ServiceOf<K>) => Promise<T>): Promise<T> {
+  const { existsSync } = await import('node:fs')
+  if (!existsSync(`${peerDir}/goop.json`)) throw new GoopError('bad_request', `${peerDir} is not a goop peer (no goop.json): give its folder with --peer DIR`)
+  let ctx: PluginContext | undefined
+  const bridge = definePlugin({ name: 'goop-cli', version: '1.0.0', sdk: '^1.3.0', requires, setup (c) { ctx = c } })
+  const problems: string[] = []
+  const { Peer } = await import('../peer.js')
+  const peer = await Peer.start({
+    dir: peerDir,
+    viewer: false,
+    plugins: [bridge],
+    log: { level: 'error', write: (line) => { problems.push(line) } },
+    overrides: {
+      network: { host: '127.0.0.1', port: 0, mdns: false, autonat: false, dcutr: false, relayClient: false },
+      presence: { rendezvous: [], lan: false }
+    }
+  })
+  try {
+    const got = ctx
+    if (got == null) {
+      throw new GoopError('unavailable', `the peer in ${peerDir} cannot give ${requires.join(', ')}${problems.length > 0 ? `: ${problems.join('; ')}` : ' (are their plugins enabled?)'}`)
+    }
+    return await fn(name => got.use(name))
+  } finally {
+    await peer.stop()
+  }
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -206,6 +239,7 @@ export async function main (argv: string[]): Promise<number> {
             peerDir,
             admin: async (method, path, body) => await adminCall(peerDir, method, path, body),
             print,
+            withPeer: async (requires, fn) => await withPeer(peerDir, requires, fn),
             runPeer: async ({ dir, enable = {}, port, mdns }) => {
               const runDir = resolve(dir ?? peerDir)
               const { stat } = await import('node:fs/promises')

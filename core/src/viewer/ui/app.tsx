@@ -3,14 +3,15 @@ import { Avatar, CopyButton } from './components.js'
 import { DialogHost } from './dialog.js'
 import { DatabaseScreen } from './database.js'
 import { EventsScreen } from './events.js'
-import { IconDatabase, IconPeers, IconPlug, IconPulse, IconSite } from './icons.js'
+import { IconDatabase, IconPeers, IconPlug, IconPulse, IconSite, IconTemplates } from './icons.js'
 import { PeersScreen } from './peers.js'
 import { PluginsScreen } from './plugins.js'
 import { SiteScreen } from './site.js'
 import { useStore } from './store.js'
+import { TemplatesScreen } from './templates.js'
 import { dismiss, useToasts } from './toast.js'
 
-const SCREENS = ['peers', 'site', 'database', 'plugins', 'events'] as const
+const SCREENS = ['peers', 'site', 'templates', 'database', 'plugins', 'events'] as const
 type Screen = typeof SCREENS[number]
 
 const fromHash = (): Screen => {
@@ -53,12 +54,13 @@ export function App () {
   const go = (to: string): void => { location.hash = to }
   const online = [...s.peers.values()].filter(p => p.online).length
   const failed = s.plugins.filter(p => p.state === 'failed').length
-  const titles: Record<Screen, string> = { peers: 'Peers', site: 'My site', database: 'Database', plugins: 'Plugins', events: 'Events' }
+  const titles: Record<Screen, string> = { peers: 'Peers', site: 'My site', templates: 'Templates', database: 'Database', plugins: 'Plugins', events: 'Events' }
   document.title = s.self != null ? `${titles[screen]} · ${s.self.name} · goop` : 'goop'
 
   const tabs: Array<{ id: Screen, label: string, icon: any, count?: number, alert?: boolean }> = [
     { id: 'peers', label: 'Peers', icon: <IconPeers />, count: online },
     { id: 'site', label: 'My site', icon: <IconSite /> },
+    { id: 'templates', label: 'Templates', icon: <IconTemplates /> },
     { id: 'database', label: 'Database', icon: <IconDatabase /> },
     { id: 'plugins', label: 'Plugins', icon: <IconPlug />, count: failed > 0 ? failed : undefined, alert: failed > 0 },
     { id: 'events', label: 'Events', icon: <IconPulse /> }
@@ -93,6 +95,7 @@ export function App () {
       <main id='main' tabIndex={-1}>
         {screen === 'peers' && <PeersScreen go={go} />}
         {screen === 'site' && <SiteScreen go={go} />}
+        {screen === 'templates' && <TemplatesScreen go={go} />}
         {screen === 'database' && <DatabaseScreen go={go} />}
         {screen === 'plugins' && <PluginsScreen />}
         {screen === 'events' && <EventsScreen />}
