@@ -76,14 +76,13 @@ describe('lua sandbox: escapes', () => {
    * Meanwhile another template answers and a main-thread timer ticks; afterwards the same logic answers.
    */
   async function refused (fn: string, code: string, message: RegExp, target: LuaModule = hostile): Promise<{ ms: number, stopped: number }> {
-    const hostile = target
     let ticks = 0
     const timer = setInterval(() => { ticks++ }, 5)
-    const stoppedBefore = hostile.stats.workersStopped
+    const stoppedBefore = target.stats.workersStopped
     const t0 = performance.now()
     let hostileDone = 0
     // Its error, taken as soon as it comes (an error nobody awaits yet would be an unhandled rejection).
-    const call = hostile.call(fn, null, ctx, host).then(() => undefined, (e: Error & { code?: string }) => e)
+    const call = target.call(fn, null, ctx, host).then(() => undefined, (e: Error & { code?: string }) => e)
       .finally(() => { hostileDone = performance.now() })
     let bystanderDone: number
     let ms: number
@@ -105,9 +104,9 @@ describe('lua sandbox: escapes', () => {
     // Ticks every 5 ms for the whole call: a blocked main thread would show almost none.
     assert.ok(ticks >= Math.floor(ms / 5 / 8), `${fn}: ${ticks} timer ticks in ${ms.toFixed(0)} ms`)
     // The same logic serves the next call (once the replacement of a stopped worker has started).
-    while (hostile.idleWorkers === 0) await new Promise(resolve => setTimeout(resolve, 10))
-    assert.equal(await hostile.call('ok', null, ctx, host), 'still serving')
-    return { ms, stopped: hostile.stats.workersStopped - stoppedBefore }
+    while (target.idleWorkers === 0) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.equal(await target.call('ok', null, ctx, host), 'still serving')
+    return { ms, stopped: target.stats.workersStopped - stoppedBefore }
   }
 
   it('has no os beyond the clock', async () => {
