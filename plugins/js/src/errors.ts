@@ -13,6 +13,21 @@ export function jsError (code: JsErrorCode, message: string): GoopError {
   return new GoopError(code, message, statusOf(code))
 }
 
+/** Codes that speak for the runtime itself: a host refusal never passes one of these on. */
+const RESERVED = new Set(['timeout', 'memory', 'not_exported', 'bad_logic', 'bad_result', 'internal', 'unavailable'])
+const CODE = /^[a-z][a-z0-9_]{0,63}$/
+
+/**
+ * A host refusal the logic did not catch (e.g. `forbidden` from a data policy), passed on with its own
+ * code as the Lua runtime does, so a visitor is told the same thing whichever runtime the template
+ * uses. Undefined for a code that is not a plain code or that belongs to the runtime.
+ */
+export function hostRefusal (code: string, message: string): GoopError | undefined {
+  if (!CODE.test(code) || RESERVED.has(code)) return undefined
+  const status = { forbidden: 403, not_found: 404, unknown_table: 404, conflict: 409, rate_limited: 429, too_large: 413 }[code] ?? 400
+  return new GoopError(code, message, status)
+}
+
 function statusOf (code: JsErrorCode): number {
   switch (code) {
     case 'not_exported': return 404

@@ -2,7 +2,7 @@ import type IVM from 'isolated-vm'
 import type { CallContext, LogicHost, LogicLimits, LogicModule, Logger } from '@goop/sdk'
 import type { Bundle } from './bundle.js'
 import { BUNDLE_FILENAME } from './bundle.js'
-import { formatThrown, jsError, type ThrownByLogic } from './errors.js'
+import { formatThrown, hostRefusal, jsError, type ThrownByLogic } from './errors.js'
 import { answerHostCall, forwardLog, type HostCallBudget } from './host.js'
 import { Sandbox, SandboxFailure } from './isolate.js'
 import { JS_LIMITS } from './limits.js'
@@ -200,7 +200,12 @@ export class JsLogicModule implements LogicModule {
   /** A logic failure as the caller gets it: for a throw, the message and where in the template's files. */
   thrownError (t: ThrownByLogic): Error {
     if (t.code !== 'logic_error') return jsError(t.code, t.message)
-    return jsError('logic_error', formatThrown(t, this.locate(t.stack)))
+    const where = this.locate(t.stack)
+    if (t.hostCode != null) {
+      const passed = hostRefusal(t.hostCode, formatThrown({ ...t, hostCode: undefined, name: undefined }, where))
+      if (passed != null) return passed
+    }
+    return jsError('logic_error', formatThrown(t, where))
   }
 
   /** The first frame of `stack` in the template's own code, as `file:line:col`. */

@@ -187,8 +187,10 @@ describe('calls', () => {
     assert.equal(internal.message, 'kv.get failed', 'a non-GoopError from the host does not leak its message')
     assert.doesNotMatch(internal.stack, /secret|node:internal|\/home\/|\.ts:/, 'nor its stack')
     const err = await failure(m.call('uncaught', null, CTX, host))
-    assert.equal(err.code, 'logic_error')
-    assert.match(err.message, /^forbidden: visitors may not delete posts \(at main\.ts:11:\d+\)$/)
+    // Uncaught, the host's refusal reaches the caller with its own code (as in the Lua runtime).
+    assert.equal(err.code, 'forbidden')
+    assert.equal(err.status, 403)
+    assert.match(err.message, /^visitors may not delete posts \(at main\.ts:11:\d+\)$/)
     await m.dispose()
   })
 

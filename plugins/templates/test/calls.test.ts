@@ -25,7 +25,7 @@ const CASES: Case[] = [
   { runtime: 'js', template: 'js-app', tables: { secret: 'vault', ownerInsert: 'scores', open: 'board' } }
 ]
 
-/** A call that must fail: its code, and the message (a host error uncaught by the logic comes back as a logic_error naming it). */
+/** A call that must fail: its code, and the message (a host refusal the logic does not catch comes back with its own code, in both runtimes). */
 function refused (r: CallReply, codes: string[], message: RegExp, what: string): void {
   assert.ok(r.body.error != null, `${what}: expected a refusal, got ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
   assert.ok(codes.includes(r.body.error.code), `${what}: ${r.body.error.code}: ${r.body.error.message}`)
@@ -72,12 +72,12 @@ describe('template logic calls between peers', () => {
         assert.equal(await direct({ op: 'query', table: secret }), 'forbidden')
         assert.equal(await direct({ op: 'insert', table: ownerInsert, values: {} }), 'forbidden')
         // Through the logic: the same refusals.
-        refused(await siteCall(A, O.id, 'readSecrets'), ['forbidden', 'logic_error'], /forbidden/, 'read of an owner-only table')
-        refused(await siteCall(A, O.id, 'addEntry', { text: 'sneaky' }), ['forbidden', 'logic_error'], /forbidden/, 'insert into an insert:owner table')
+        refused(await siteCall(A, O.id, 'readSecrets'), ['forbidden'], /forbidden/, 'read of an owner-only table')
+        refused(await siteCall(A, O.id, 'addEntry', { text: 'sneaky' }), ['forbidden'], /forbidden/, 'insert into an insert:owner table')
         assert.equal((await data.run({ op: 'count', table: ownerInsert })).count, 0, 'nothing was inserted')
         // The owner's own table is out of any template's reach, even acting as the owner.
-        refused(await siteCall(A, O.id, 'ownerRead', { table: 'mine' }), ['unknown_table', 'logic_error'], /has no table "mine"/, 'the owner\'s own table')
-        refused(await siteCall(O, O.id, 'ownerRead', { table: 'mine' }), ['unknown_table', 'logic_error'], /has no table "mine"/, 'the owner\'s own table, by the owner')
+        refused(await siteCall(A, O.id, 'ownerRead', { table: 'mine' }), ['unknown_table'], /has no table "mine"/, 'the owner\'s own table')
+        refused(await siteCall(O, O.id, 'ownerRead', { table: 'mine' }), ['unknown_table'], /has no table "mine"/, 'the owner\'s own table, by the owner')
         const described = result<{ tables: Array<{ name: string }> }>(await siteCall(A, O.id, 'describe'), 'describe')
         assert.deepEqual(described.tables.map(t => t.name).toSorted(), [ownerInsert, open].toSorted(), 'describe shows the template\'s tables the visitor can use, nothing else')
         // Deliberately as the owner: allowed.
