@@ -1,10 +1,7 @@
 // Data operations from a visitor peer over /goop/data/1.0.0, beside the same work done in-process on
 // better-sqlite3 in the same run: a 20-row query by an indexed column, and single-row inserts.
 // See bench/README.md, section 6.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -14,7 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { DataRequest, DataSchemaInput } from '@goop/sdk'
 import type { DataService } from '@goop/plugin-data'
 import type { TestPeer } from '@goop/core/testing'
-import { exited, fmtMs, guard, summarize, type BenchContext } from './lib.js'
+import { announcePeer, fmtMs, startPeerProcess, summarize, type BenchContext, type PeerProcess, type PeerProcessInfo } from './lib.js'
 
 /** Rows per group: the query returns this many. */
 const GROUP_ROWS = 20
@@ -103,7 +100,8 @@ async function remote (ms: number, op: () => Promise<unknown>): Promise<{ rate: 
 
 /**
  * Run as a child process (`bench/run.ts --data-peer ROWS`): the owner, its `items` table seeded with
- * ROWS rows (20 per `grp`), no rate limit to speak of. Prints its id and address; stops when stdin ends.
+ * ROWS rows (20 per `grp`), no rate limit to speak of. Prints its id and address; stops when stdin ends
+ * (`announcePeer`).
  */
 export async function dataPeerMain (rows: number): Promise<void> {
   const testing = await import(pathToFileURL(join(process.cwd(), 'core', 'dist', 'testing', 'index.js')).href) as typeof import('@goop/core/testing')
@@ -116,12 +114,7 @@ export async function dataPeerMain (rows: number): Promise<void> {
   const data = owner.ctx().use('data')
   await data.apply(SCHEMA)
   for (let i = 0; i < rows; i++) await data.run({ op: 'insert', table: 'items', values: row(i) })
-  const addr = peer.node.getMultiaddrs().find(a => a.toString().includes('/127.0.0.1/')) ?? peer.node.getMultiaddrs()[0]
-  process.stdout.write(JSON.stringify({ id: peer.id, addr: addr.toString(), dir: peer.dir }) + '\n')
-  process.stdin.resume()
-  await once(process.stdin, 'end')
-  await peer.cleanup()
-  process.exit(0)
+  await announcePeer(peer)
 }
 
 export async function benchData (ctx: BenchContext): Promise<void> {
@@ -132,23 +125,12 @@ export async function benchData (ctx: BenchContext): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'goop-bench-data-'))
   ctx.tmpDirs.add(tmp)
   let visitor: TestPeer | undefined
-  let child: ReturnType<typeof spawn> | undefined
-  let ownerDir: string | undefined
+  let ownerProcess: PeerProcess<PeerProcessInfo> | undefined
   let db: Database.Database | undefined
   try {
     const t0 = performance.now()
-    child = ctx.track(spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ctx.root, 'bench', 'run.ts'), '--data-peer', String(rows)], {
-      cwd: ctx.root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
-    }))
-    const lines = createInterface({ input: child.stdout! })
-    const first = await Promise.race([
-      once(lines, 'line').then(([l]) => l as string),
-      exited(child).then((code) => { throw new Error(`the data peer process exited with ${code}`) }),
-      guard(180_000).then(() => { throw new Error('the data peer process did not start within 180 s') })
-    ])
-    const owner = JSON.parse(first) as { id: string, addr: string, dir: string }
-    ownerDir = owner.dir
-    ctx.tmpDirs.add(ownerDir)
+    ownerProcess = await startPeerProcess(ctx, '--data-peer', [String(rows)], 180_000)
+    const owner = ownerProcess.info
     const seedMs = performance.now() - t0
 
     const { startTestPeer, probe } = await ctx.kit()
@@ -212,13 +194,7 @@ export async function benchData (ctx: BenchContext): Promise<void> {
     db?.close()
     await visitor?.cleanup().catch((err: unknown) => { process.stderr.write(`stopping the visitor: ${String(err)}\n`) })
     if (visitor != null) ctx.tmpDirs.delete(visitor.dir)
-    if (child != null) {
-      child.stdin!.end()
-      const timer = setTimeout(() => { child!.kill('SIGKILL') }, 5000)
-      await exited(child)
-      clearTimeout(timer)
-    }
-    if (ownerDir != null) { await rm(ownerDir, { recursive: true, force: true }); ctx.tmpDirs.delete(ownerDir) }
+    await ownerProcess?.stop()
     await rm(tmp, { recursive: true, force: true })
     ctx.tmpDirs.delete(tmp)
   }

@@ -1,11 +1,13 @@
 // Shared by bench/run.ts and the benchmarks it runs from other files: statistics, figures, child
-// processes, /proc readings, and a `goop rendezvous` server process.
+// processes (a peer in one), /proc readings, and a `goop rendezvous` server process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
+import type { TestPeer } from '@goop/core/testing'
 
 // ---- small statistics --------------------------------------------------------------------------
 
@@ -133,6 +135,77 @@ export function machineCpu (): { busyMs: number, irqMs: number, stealMs: number,
   const total = line.slice(0, 8).reduce((a, b) => a + b, 0)
   const idle = line[3] + line[4]
   return { busyMs: ms(total - idle), irqMs: ms(line[5] + line[6]), stealMs: ms(line[7]), totalMs: ms(total) }
+}
+
+// ---- a peer in a child process -----------------------------------------------------------------
+
+/** What a peer process says first (`announcePeer`): its peer ID, loopback address, folder and pid, and what its bench adds. */
+export interface PeerProcessInfo { id: string, addr: string, dir: string, pid: number }
+
+export interface PeerProcess<I extends PeerProcessInfo> {
+  child: ChildProcess
+  info: I
+  /** End its stdin (it stops its peer and exits), SIGKILL it if it has not after 5 s, remove its folder. */
+  stop: () => Promise<void>
+}
+
+/**
+ * `bench/run.ts <flag> <args…>` in a child process (its own event loop and RSS), which starts a peer
+ * and answers with `announcePeer`: resolves with that first line of its stdout once it is there,
+ * within `startMs`. The child is tracked (killed if the bench is interrupted) and its folder is in
+ * `ctx.tmpDirs` until `stop()`; one that exits or does not answer in time is killed, and this throws.
+ */
+export async function startPeerProcess<I extends PeerProcessInfo> (ctx: BenchContext, flag: string, args: string[], startMs: number): Promise<PeerProcess<I>> {
+  const what = `the ${flag.replace(/^--/, '').replaceAll('-', ' ')} process`
+  const child = ctx.track(spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', '--conditions=development', join(ctx.root, 'bench', 'run.ts'), flag, ...args], {
+    cwd: ctx.root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
+  }))
+  const lines = createInterface({ input: child.stdout! })
+  let first: string
+  try {
+    first = await Promise.race([
+      once(lines, 'line').then(([l]) => l as string),
+      exited(child).then((code) => { throw new Error(`${what} exited with ${code}`) }),
+      guard(startMs).then(() => { throw new Error(`${what} did not start within ${startMs / 1000} s`) })
+    ])
+  } catch (err) {
+    child.kill('SIGKILL')
+    await exited(child)
+    lines.close()
+    throw err
+  }
+  const info = JSON.parse(first) as I
+  ctx.tmpDirs.add(info.dir)
+  let stopped: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    child.stdin!.end()
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 5000)
+    await exited(child)
+    clearTimeout(timer)
+    lines.close()
+    await rm(info.dir, { recursive: true, force: true })
+    ctx.tmpDirs.delete(info.dir)
+  }
+  return { child, info, stop: async () => { stopped ??= stop(); await stopped } }
+}
+
+/** The peer's address on 127.0.0.1 (the one a peer in another process on this machine dials), else its first. */
+export function loopbackAddr (peer: TestPeer): string {
+  const addrs = peer.node.getMultiaddrs()
+  return (addrs.find(a => a.toString().includes('/127.0.0.1/')) ?? addrs[0]).toString()
+}
+
+/**
+ * The child's side of `startPeerProcess`: print the peer's id, loopback address, folder and pid (and
+ * `extra`) as one JSON line, run until stdin ends, then stop the peer and exit.
+ */
+export async function announcePeer (peer: TestPeer, extra: Record<string, unknown> = {}): Promise<never> {
+  const info: PeerProcessInfo = { id: peer.id, addr: loopbackAddr(peer), dir: peer.dir, pid: process.pid }
+  process.stdout.write(JSON.stringify({ ...info, ...extra }) + '\n')
+  process.stdin.resume()
+  await once(process.stdin, 'end')
+  await peer.cleanup()
+  process.exit(0)
 }
 
 // ---- a rendezvous server process ---------------------------------------------------------------

@@ -1,10 +1,7 @@
 // Template logic calls: a trivial call from a visitor peer (/goop/call/1.0.0) to Lua and to JS logic,
 // beside a plain /goop/data `get` over the same connection in the same run; and the cost of a call
 // inside each runtime alone, beside a plain JS function call. See bench/README.md, section 7.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -14,7 +11,7 @@ import type { LogicModule, LogicRuntime, TemplateManifestInput } from '@goop/sdk
 import type { DataService } from '@goop/plugin-data'
 import type { TemplatesService } from '@goop/plugin-templates'
 import type { TestPeer } from '@goop/core/testing'
-import { exited, fmtMs, guard, summarize, type BenchContext } from './lib.js'
+import { announcePeer, fmtMs, startPeerProcess, summarize, type BenchContext, type PeerProcess, type PeerProcessInfo } from './lib.js'
 
 const CONCURRENCY = 32
 const ARG = { n: 1, s: 'ping' }
@@ -72,16 +69,14 @@ async function concurrent (ms: number, op: Op): Promise<number> {
   return n / ((performance.now() - t0) / 1000)
 }
 
+/** What the logic peer process says first: its admin API too. */
+interface LogicPeerInfo extends PeerProcessInfo { port: number, token: string }
+
 /** Run as a child process (`bench/run.ts --logic-peer`): the owner, limits raised. Prints id, address and admin access; stops when stdin ends. */
 export async function logicPeerMain (): Promise<void> {
   const testing = await import(pathToFileURL(join(process.cwd(), 'core', 'dist', 'testing', 'index.js')).href) as typeof import('@goop/core/testing')
   const peer = await testing.startTestPeer({ config: OWNER_CONFIG })
-  const addr = peer.node.getMultiaddrs().find(a => a.toString().includes('/127.0.0.1/')) ?? peer.node.getMultiaddrs()[0]
-  process.stdout.write(JSON.stringify({ id: peer.id, addr: addr.toString(), dir: peer.dir, port: peer.viewer!.port, token: peer.viewer!.token }) + '\n')
-  process.stdin.resume()
-  await once(process.stdin, 'end')
-  await peer.cleanup()
-  process.exit(0)
+  await announcePeer(peer, { port: peer.viewer!.port, token: peer.viewer!.token })
 }
 
 export async function benchLogic (ctx: BenchContext): Promise<void> {
@@ -91,22 +86,11 @@ export async function benchLogic (ctx: BenchContext): Promise<void> {
   ctx.tmpDirs.add(tmp)
   let visitor: TestPeer | undefined
   let local: TestPeer | undefined
-  let child: ReturnType<typeof spawn> | undefined
-  let ownerDir: string | undefined
+  let ownerProcess: PeerProcess<LogicPeerInfo> | undefined
   const modules: LogicModule[] = []
   try {
-    child = ctx.track(spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', '--conditions=development', join(ctx.root, 'bench', 'run.ts'), '--logic-peer'], {
-      cwd: ctx.root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
-    }))
-    const lines = createInterface({ input: child.stdout! })
-    const first = await Promise.race([
-      once(lines, 'line').then(([l]) => l as string),
-      exited(child).then((code) => { throw new Error(`the logic peer process exited with ${code}`) }),
-      guard(60_000).then(() => { throw new Error('the logic peer process did not start within 60 s') })
-    ])
-    const owner = JSON.parse(first) as { id: string, addr: string, dir: string, port: number, token: string }
-    ownerDir = owner.dir
-    ctx.tmpDirs.add(ownerDir)
+    ownerProcess = await startPeerProcess<LogicPeerInfo>(ctx, '--logic-peer', [], 60_000)
+    const owner = ownerProcess.info
     const apply = async (path: string): Promise<void> => {
       const res = await fetch(`http://127.0.0.1:${owner.port}/api/x/templates/apply`, {
         method: 'POST', headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ path, force: true })
@@ -199,13 +183,7 @@ export async function benchLogic (ctx: BenchContext): Promise<void> {
     if (local != null) ctx.tmpDirs.delete(local.dir)
     await visitor?.cleanup().catch((err: unknown) => { process.stderr.write(`stopping the visitor: ${String(err)}\n`) })
     if (visitor != null) ctx.tmpDirs.delete(visitor.dir)
-    if (child != null) {
-      child.stdin!.end()
-      const timer = setTimeout(() => { child!.kill('SIGKILL') }, 5000)
-      await exited(child)
-      clearTimeout(timer)
-    }
-    if (ownerDir != null) { await rm(ownerDir, { recursive: true, force: true }); ctx.tmpDirs.delete(ownerDir) }
+    await ownerProcess?.stop()
     await rm(tmp, { recursive: true, force: true })
     ctx.tmpDirs.delete(tmp)
   }

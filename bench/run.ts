@@ -6,14 +6,12 @@
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { readFileSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -23,7 +21,7 @@ import type { TestPeer } from '@goop/core/testing'
 import { benchConvergence } from './convergence.js'
 import { benchData, dataPeerMain } from './data.js'
 import { benchLogic, logicPeerMain } from './logic.js'
-import { exited, fmtMs, guard, sleep, summarize, type BenchContext, type Figure, type Table } from './lib.js'
+import { announcePeer, exited, fmtMs, guard, loopbackAddr, sleep, startPeerProcess, summarize, type BenchContext, type Figure, type Table } from './lib.js'
 import { benchRendezvousLoad } from './rendezvous-load.js'
 import { benchSite, sitePeerMain } from './site.js'
 
@@ -76,12 +74,10 @@ function track (child: ChildProcess): ChildProcess {
   child.once('exit', () => { children.delete(child) })
   return child
 }
-/** Children that stop by themselves (and remove their folder) when their stdin closes: the MQ peer. */
-const stopOnStdinEnd = new WeakSet<ChildProcess>()
 /** Temporary folders to remove if the bench is interrupted. */
 const tmpDirs = new Set<string>()
 function killChildren (): void {
-  for (const c of children) if (c.stdin != null && stopOnStdinEnd.has(c)) c.stdin.end(); else c.kill('SIGKILL')
+  for (const c of children) c.kill('SIGKILL')
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true })
 }
 
@@ -261,46 +257,18 @@ async function startReceiver (): Promise<TestPeer> {
 
 /** Run as a child process (`--mq-peer`): start peer B, print its id and address, stop when stdin ends. */
 async function mqPeerMain (): Promise<void> {
-  const peer = await startReceiver()
-  const addr = peer.node.getMultiaddrs().find(a => a.toString().includes('/127.0.0.1/')) ?? peer.node.getMultiaddrs()[0]
-  process.stdout.write(JSON.stringify({ id: peer.id, addr: addr.toString(), pid: process.pid }) + '\n')
-  process.stdin.resume()
-  await once(process.stdin, 'end')
-  await peer.cleanup()
-  process.exit(0)
+  await announcePeer(await startReceiver())
 }
 
 async function spawnRemote (): Promise<RemotePeer> {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', '--conditions=development', fileURLToPath(import.meta.url), '--mq-peer'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
-  }))
-  stopOnStdinEnd.add(child)
-  const lines = createInterface({ input: child.stdout! })
-  const first = await Promise.race([
-    once(lines, 'line').then(([l]) => l as string),
-    exited(child).then((code) => { throw new Error(`the MQ peer process exited with ${code}`) }),
-    guard(30_000).then(() => { throw new Error('the MQ peer process did not start within 30 s') })
-  ]).catch((err: unknown) => { child.kill('SIGKILL'); throw err })
-  const info = JSON.parse(first) as { id: string, addr: string }
-  return {
-    id: info.id,
-    addr: info.addr,
-    stop: async () => {
-      child.stdin!.end()
-      const timer = setTimeout(() => { child.kill('SIGKILL') }, 5000)
-      await exited(child)
-      clearTimeout(timer)
-      lines.close()
-    }
-  }
+  const remote = await startPeerProcess(context, '--mq-peer', [], 30_000)
+  return { id: remote.info.id, addr: remote.info.addr, stop: remote.stop }
 }
 
 async function startRemote (): Promise<RemotePeer> {
   if (!MQ_IN_PROCESS) return await spawnRemote()
   const peer = await startReceiver()
-  const addr = peer.node.getMultiaddrs().find(a => a.toString().includes('/127.0.0.1/')) ?? peer.node.getMultiaddrs()[0]
-  return { id: peer.id, addr: addr.toString(), stop: async () => { await peer.cleanup() } }
+  return { id: peer.id, addr: loopbackAddr(peer), stop: async () => { await peer.cleanup() } }
 }
 
 /** A raw echo client on one long-lived stream. */

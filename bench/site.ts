@@ -1,11 +1,8 @@
 // Browsing another peer's site through the viewer: a 10 KB page at 32 concurrent (beside a plain Hono
 // static server on loopback), and a 200 MB file (beside a raw libp2p stream between the same two nodes
 // and plain node:http), with the peak RSS during the big transfer. See bench/README.md, section 5.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { createReadStream } from 'node:fs'
 import { link, mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -22,7 +19,7 @@ import { serveStatic } from '@hono/node-server/serve-static'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Stream } from '@libp2p/interface'
 import type { TestPeer } from '@goop/core/testing'
-import { exited, fmtMs, guard, procStats, sleep, summarize, type BenchContext } from './lib.js'
+import { announcePeer, fmtMs, procStats, sleep, startPeerProcess, summarize, type BenchContext, type PeerProcess, type PeerProcessInfo } from './lib.js'
 
 const RAW_FILE = '/bench/file/1.0.0'
 const PAGE_BYTES = 10 * 1024
@@ -134,12 +131,7 @@ export async function sitePeerMain (file: string): Promise<void> {
   await writeFile(join(site, 'page.html'), page())
   await link(file, join(site, 'big.bin'))
   await peer.node.handle(RAW_FILE, rawFileHandler(file), { runOnLimitedConnection: true })
-  const addr = peer.node.getMultiaddrs().find(a => a.toString().includes('/127.0.0.1/')) ?? peer.node.getMultiaddrs()[0]
-  process.stdout.write(JSON.stringify({ id: peer.id, addr: addr.toString(), pid: process.pid, dir: peer.dir }) + '\n')
-  process.stdin.resume()
-  await once(process.stdin, 'end')
-  await peer.cleanup()
-  process.exit(0)
+  await announcePeer(peer)
 }
 
 export async function benchSite (ctx: BenchContext): Promise<void> {
@@ -149,8 +141,7 @@ export async function benchSite (ctx: BenchContext): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'goop-bench-site-'))
   ctx.tmpDirs.add(tmp)
   let a: TestPeer | undefined
-  let child: ReturnType<typeof spawn> | undefined
-  let bDir: string | undefined
+  let bProcess: PeerProcess<PeerProcessInfo> | undefined
   let hono: ServerType | undefined
   let plain: Server | undefined
   try {
@@ -165,18 +156,8 @@ export async function benchSite (ctx: BenchContext): Promise<void> {
     await fh.close()
 
     // Peer B in a child process (its own event loop and RSS), peer A here.
-    child = ctx.track(spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ctx.root, 'bench', 'run.ts'), '--site-peer', big], {
-      cwd: ctx.root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOOP_LOG: process.env.GOOP_LOG ?? 'error' }
-    }))
-    const lines = createInterface({ input: child.stdout! })
-    const first = await Promise.race([
-      once(lines, 'line').then(([l]) => l as string),
-      exited(child).then((code) => { throw new Error(`the site peer process exited with ${code}`) }),
-      guard(30_000).then(() => { throw new Error('the site peer process did not start within 30 s') })
-    ])
-    const bInfo = JSON.parse(first) as { id: string, addr: string, pid: number, dir: string }
-    bDir = bInfo.dir
-    ctx.tmpDirs.add(bDir)
+    bProcess = await startPeerProcess(ctx, '--site-peer', [big], 30_000)
+    const bInfo = bProcess.info
 
     const { startTestPeer } = await ctx.kit()
     const { siteLabel } = await import(pathToFileURL(join(ctx.root, 'core', 'dist', 'index.js')).href) as typeof import('@goop/core')
@@ -288,13 +269,7 @@ export async function benchSite (ctx: BenchContext): Promise<void> {
     plain?.close()
     await a?.cleanup().catch((err: unknown) => { process.stderr.write(`stopping peer A: ${String(err)}\n`) })
     if (a != null) ctx.tmpDirs.delete(a.dir)
-    if (child != null) {
-      child.stdin!.end()
-      const timer = setTimeout(() => { child!.kill('SIGKILL') }, 5000)
-      await exited(child)
-      clearTimeout(timer)
-    }
-    if (bDir != null) { await rm(bDir, { recursive: true, force: true }); ctx.tmpDirs.delete(bDir) }
+    await bProcess?.stop()
     await rm(tmp, { recursive: true, force: true })
     ctx.tmpDirs.delete(tmp)
   }

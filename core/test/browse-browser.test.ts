@@ -3,11 +3,10 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, waitFor, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitFile, waitText } from './helpers/browser.js'
+import { launchBrowser, newContext, shots, WAIT_MS, waitFile, waitText } from './helpers/browser.js'
 
 /**
  * Browsing another peer's site in a real chromium: A's viewer lists B, a click opens B's site at B's
@@ -16,18 +15,13 @@ import { WAIT_MS, waitFile, waitText } from './helpers/browser.js'
  * site. Each step leaves a screenshot in test-artifacts/browse-*.png (git-ignored).
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WIDE = { width: 1280, height: 800 }
 const INDEX = '<!doctype html>\n<html>\n<head><title>Bob\'s bakery</title></head>\n<body>\n  <h1>Fresh bread at Bob\'s</h1>\n</body>\n</html>\n'
 const EDITED = INDEX.replace('<h1>Fresh bread at Bob\'s</h1>', '<h1>Sourdough today only</h1>')
 
 interface Info { name: string, enabled: boolean, state: string }
 
-async function shot (page: Page, name: string, fullPage = true): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `browse-${name}.png`), fullPage })
-}
-
-
+const shot = shots('browse')
 
 async function pluginInfo (peer: TestPeer, name: string): Promise<Info> {
   const res = await peer.api('GET', '/api/plugins')
@@ -117,7 +111,6 @@ describe('browsing peers\' sites in a real browser', () => {
   let b: TestPeer | undefined
   let c: TestPeer | undefined
   let bDir: string | undefined
-  const contexts: BrowserContext[] = []
   let aContext!: BrowserContext
   let aPage!: Page
   /** C shares `demo.*`, so a subscription from A would be accepted if A's viewer let a foreign page ask for one. */
@@ -126,15 +119,11 @@ describe('browsing peers\' sites in a real browser', () => {
   const aFollowsAtC = (): string[] => c!.mq.subscriptionsOf(a!.id)
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     bDir = await mkdtemp(join(tmpdir(), 'goop-test-'))
     await mkdir(join(bDir, 'site'))
     await writeFile(join(bDir, 'site', 'index.html'), INDEX)
     ;[browser, a, b, c] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ config: { name: 'alice' } }),
       startTestPeer({ dir: bDir, config: { name: 'bob' } }),
       startTestPeer({ plugins: [probeC.plugin], config: { name: 'carol' } })
@@ -149,22 +138,17 @@ describe('browsing peers\' sites in a real browser', () => {
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await Promise.all([a?.cleanup(), b?.cleanup(), c?.cleanup()])
     if (bDir != null) await rm(bDir, { recursive: true, force: true })
   })
 
-  async function newContext (opts: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-    const ctx = await browser!.newContext({ viewport: WIDE, ...opts })
-    ctx.setDefaultTimeout(WAIT_MS)
-    contexts.push(ctx)
-    return ctx
-  }
+  /** A context with a wide window (its own cookies: a browser of its own, as it were). */
+  const wideContext = async (opts: { bypassCSP?: boolean } = {}): Promise<BrowserContext> => await newContext(browser!, { viewport: WIDE, ...opts })
 
   it("A's viewer lists B; a click opens B's site at B's own origin; B edits index.html; A reloads and sees it", async () => {
     const port = a!.viewer!.port
-    aContext = await newContext()
+    aContext = await wideContext()
     aPage = await aContext.newPage()
     assert.equal((await aPage.goto(a!.viewer!.url))?.status(), 200)
     await waitText(aPage, '#self-name', 'alice')
@@ -189,7 +173,7 @@ describe('browsing peers\' sites in a real browser', () => {
     await shot(site, '02-a-sees-b-site')
 
     // B's owner edits index.html in B's own viewer (another browser, as it were) and saves with Ctrl+S.
-    const bContext = await newContext()
+    const bContext = await wideContext()
     const bPage = await bContext.newPage()
     await bPage.goto(b!.viewer!.url)
     await waitText(bPage, '#self-name', 'bob')
@@ -296,7 +280,7 @@ describe('browsing peers\' sites in a real browser', () => {
   })
 
   it('without the CSP (a browser that ignores it), A\'s viewer and C\'s origin refuse the same attempts with 403', async () => {
-    const ctx = await newContext({ bypassCSP: true })
+    const ctx = await wideContext({ bypassCSP: true })
     const p = await ctx.newPage()
     await p.goto(a!.viewer!.url)
     await waitText(p, '#self-name', 'alice')

@@ -2,13 +2,12 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { DataService } from '@goop/plugin-data'
 import type { DataSchemaInput, Row } from '@goop/sdk'
 import { siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { launchBrowser, newContext, shots, waitText, watch } from './helpers/browser.js'
 
 /**
  * Live data in a real chromium: O's site is a small notes page built on goop.js (`goop.data` to list
@@ -17,8 +16,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * without a reload. V adds a note from the page itself (it is stored as V's), deletes its own, and is
  * refused deleting W's (the message shows on the page). Screenshots: test-artifacts/data-*.png.
  */
-
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 const SCHEMA: DataSchemaInput = {
   tables: {
@@ -79,6 +76,8 @@ render().catch(showError)
 </html>
 `
 
+const shot = shots('data', { fullPage: false })
+
 const texts = async (page: Page): Promise<string[]> => await page.locator('#notes li .text').allInnerTexts()
 
 describe('data: live update in a real browser', () => {
@@ -93,12 +92,8 @@ describe('data: live update in a real browser', () => {
   const writerData = (): DataService => writerProbe.ctx().use('data')
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     ;[browser, owner, visitor, writer] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ plugins: [ownerProbe.plugin], config: { name: 'olga' } }),
       startTestPeer({ config: { name: 'vic' } }),
       startTestPeer({ plugins: [writerProbe.plugin], config: { name: 'wes' } })
@@ -109,8 +104,7 @@ describe('data: live update in a real browser', () => {
     await ownerData().run({ op: 'insert', table: 'notes', values: { text: 'first, by the owner' } })
     await connect(visitor, owner)
     await connect(writer, owner)
-    context = await browser.newContext({ viewport: { width: 900, height: 700 } })
-    context.setDefaultTimeout(WAIT_MS)
+    context = await newContext(browser, { viewport: { width: 900, height: 700 } })
   })
 
   after(async () => {
@@ -121,14 +115,14 @@ describe('data: live update in a real browser', () => {
 
   it("a visitor's page following data.changed shows another visitor's insert without a reload; its own insert is stored as its own; a refused delete shows why", async () => {
     const page = await context!.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (err) => { errors.push(err.message) })
+    const problems: string[] = []
+    watch(page, problems)
     const res = await page.goto(`http://${siteLabel(owner!.id)}.localhost:${visitor!.viewer!.port}/`)
     assert.equal(res?.status(), 200)
     await waitText(page, '#count', '1 notes')
     assert.deepEqual(await texts(page), ['first, by the owner'])
     await page.locator('body[data-following="yes"]').waitFor()
-    await page.screenshot({ path: join(ARTIFACTS, 'data-01-loaded.png') })
+    await shot(page, '01-loaded')
 
     // Another visitor inserts over the protocol: the page re-queries on data.changed.
     const { row: wesNote } = await writerData().remote(owner!.id, { op: 'insert', table: 'notes', values: { text: 'hello from wes' } })
@@ -136,7 +130,7 @@ describe('data: live update in a real browser', () => {
     await waitText(page, '#count', '2 notes')
     assert.deepEqual(await texts(page), ['first, by the owner', 'hello from wes'])
     assert.equal(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce), true, 'the page was not reloaded')
-    await page.screenshot({ path: join(ARTIFACTS, 'data-02-live-insert.png') })
+    await shot(page, '02-live-insert')
 
     // The page inserts through goop.data: forwarded to the owner, stored with the visitor as author.
     await page.getByRole('textbox', { name: 'New note' }).fill('from the browser')
@@ -153,14 +147,14 @@ describe('data: live update in a real browser', () => {
     assert.match(await page.locator('#error').innerText(), /only their own rows/)
     assert.deepEqual(await texts(page), ['first, by the owner', 'hello from wes', 'from the browser'])
     assert.equal((await ownerData().run({ op: 'get', table: 'notes', id: wesNote._id })).row?.text, 'hello from wes')
-    await page.screenshot({ path: join(ARTIFACTS, 'data-03-refused.png') })
+    await shot(page, '03-refused')
 
     // Its own note it may delete: gone from the owner's table and from the page.
     await page.locator(`li[data-id="${rows[0]._id}"] button`).click()
     await waitText(page, '#count', '2 notes')
     assert.equal((await ownerData().run({ op: 'count', table: 'notes' })).count, 2)
-    assert.deepEqual(errors, [], 'no uncaught errors on the page')
-    await page.screenshot({ path: join(ARTIFACTS, 'data-04-own-delete.png') })
+    assert.deepEqual(problems, [], 'no CSP violations, uncaught errors or native dialogs on the page')
+    await shot(page, '04-own-delete')
     await page.close()
   })
 

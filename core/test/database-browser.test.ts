@@ -1,12 +1,11 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { access, mkdir } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { DataRequest, DataResults, Row } from '@goop/sdk'
 import { startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { assertNoErrorShown, launchBrowser, shots, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The viewer's Database page as the owner uses it, in a real chromium on a real peer with the real
@@ -15,7 +14,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * test-artifacts/database-*.png (git-ignored) to look at.
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WIDE = { width: 1280, height: 860 }
 const NARROW = { width: 420, height: 800 }
 
@@ -42,7 +40,6 @@ const rowSel = (id: number): string => `#db-rows tr[data-row="${id}"]`
 describe('the Database page in a real browser', () => {
   let browser: Browser | undefined
   let peer: TestPeer | undefined
-  const contexts: BrowserContext[] = []
   /** What any page reported that it should not: CSP violations, uncaught errors, native dialogs. */
   const problems: string[] = []
   let page!: Page
@@ -59,25 +56,10 @@ describe('the Database page in a real browser', () => {
     return (await op({ op: 'query', table: 'notes', limit: 1000 })).rows
   }
 
-  async function shot (p: Page, name: string, fullPage = true): Promise<void> {
-    // From the top: a full-page shot of a scrolled page draws the sticky top bar halfway down.
-    if (fullPage) await p.evaluate(() => { window.scrollTo(0, 0) })
-    await p.screenshot({ path: join(ARTIFACTS, `database-${name}.png`), fullPage })
-  }
+  const shot = shots('database', { fromTop: true })
 
   async function openPage (viewport: { width: number, height: number }): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport })
-    contexts.push(ctx)
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(WAIT_MS)
-    p.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`) })
-    p.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
-    p.on('dialog', d => { problems.push(`native ${d.type()} dialog: ${d.message()}`); void d.dismiss() })
-    return p
-  }
-
-  async function assertNoErrorShown (p: Page): Promise<void> {
-    assert.deepEqual(await p.locator('.toast.error').allInnerTexts(), [], 'no error was shown')
+    return (await watchedPage(browser!, { viewport, problems })).page
   }
 
   /** The ids of the rows on screen, in order. */
@@ -86,18 +68,13 @@ describe('the Database page in a real browser', () => {
   }
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     ;[browser, peer] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ config: { name: 'dana' } })
     ])
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await peer?.cleanup()
     assert.deepEqual(problems, [], 'no CSP violations, page errors or native dialogs')
@@ -234,6 +211,8 @@ describe('the Database page in a real browser', () => {
   })
 
   it('shows a row inserted by another path live, on the page that holds it', async () => {
+    // The page has taken in the last test's changes (a live refresh) before we page on.
+    await waitText(page, '#db-pager .pager-text', 'Rows 1–50 of 60')
     await page.locator('#db-pager [data-page="next"]').click()
     await waitText(page, '#db-pager .pager-text', 'Rows 51–60 of 60')
     const { row } = await op({ op: 'insert', table: 'notes', values: { text: 'Arrived while you watched', stars: 5 } })
@@ -323,6 +302,8 @@ describe('the Database page in a real browser', () => {
   })
 
   it('says so when the data plugin is off, and comes back when it is on', async () => {
+    // The templates plugin requires data: it goes first (the kernel refuses otherwise).
+    assert.equal((await peer!.api('POST', '/api/plugins/templates/disable')).status, 200)
     assert.equal((await peer!.api('POST', '/api/plugins/data/disable')).status, 200)
     await page.locator('#db-off').waitFor()
     assert.match(await page.locator('#db-off').innerText(), /data plugin is off/)
@@ -330,6 +311,7 @@ describe('the Database page in a real browser', () => {
     await page.locator('#db-off').getByRole('button', { name: 'Go to Plugins' }).click()
     await page.locator('#tab-plugins[aria-current="page"]').waitFor()
     assert.equal((await peer!.api('POST', '/api/plugins/data/enable')).status, 200)
+    assert.equal((await peer!.api('POST', '/api/plugins/templates/enable')).status, 200)
     await page.locator('#tab-database').click()
     await page.locator('#db-apply-schema').waitFor()
     await page.getByText('No tables yet').first().waitFor()

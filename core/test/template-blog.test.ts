@@ -1,13 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { DataRequest, DataResults, Row } from '@goop/sdk'
 import { siteLabel } from '@goop/core'
 import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { launchBrowser, shots, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The bundled blog template (templates/blog), end to end. First its Markdown renderer alone (the
@@ -20,7 +17,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * post and bo sees that live. Screenshots: test-artifacts/template-blog-*.png.
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const SITE_JS = new URL('../../templates/blog/site/js/', import.meta.url)
 const WIDE = { width: 1100, height: 900 }
 const NARROW = { width: 390, height: 844 }
@@ -140,7 +136,6 @@ describe('the blog template with two peers in a real browser', () => {
   let browser: Browser | undefined
   let ada: TestPeer | undefined
   let bo: TestPeer | undefined
-  const contexts: BrowserContext[] = []
   /** What any page reported that it should not: CSP violations, uncaught errors, native dialogs. */
   const problems: string[] = []
   let adaPage!: Page
@@ -157,13 +152,7 @@ describe('the blog template with two peers in a real browser', () => {
   const commentRows = async (): Promise<Row[]> => (await op({ op: 'query', table: 'comments', where: { column: 'post', op: 'eq', value: postId } })).rows
 
   async function openPage (viewer: TestPeer): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport: WIDE })
-    contexts.push(ctx)
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(WAIT_MS)
-    p.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`) })
-    p.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
-    p.on('dialog', d => { problems.push(`native ${d.type()} dialog: ${d.message()}`); void d.dismiss() })
+    const { page: p } = await watchedPage(browser!, { viewport: WIDE, problems })
     // ada's site on this viewer: its own origin, http://<ada as base36>.localhost:<port>/.
     const res = await p.goto(`http://${siteLabel(ada!.id)}.localhost:${viewer.viewer!.port}/`)
     assert.equal(res?.status(), 200)
@@ -171,10 +160,7 @@ describe('the blog template with two peers in a real browser', () => {
     return p
   }
 
-  async function shot (p: Page, name: string): Promise<void> {
-    await p.evaluate(() => { window.scrollTo(0, 0) })
-    await p.screenshot({ path: join(ARTIFACTS, `template-blog-${name}.png`), fullPage: true })
-  }
+  const shot = shots('template-blog', { fromTop: true })
 
   /** Nothing a visitor wrote ran or became markup, on this page. */
   async function assertInert (p: Page, who: string): Promise<void> {
@@ -193,12 +179,8 @@ describe('the blog template with two peers in a real browser', () => {
   }
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     ;[browser, ada, bo] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ config: { name: 'ada' } }),
       startTestPeer({ config: { name: 'bo' } })
     ])
@@ -206,7 +188,6 @@ describe('the blog template with two peers in a real browser', () => {
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await Promise.all([ada?.cleanup(), bo?.cleanup()])
     assert.deepEqual(problems, [], 'no CSP violations, page errors or native dialogs')

@@ -1,16 +1,13 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { DataService } from '@goop/plugin-data'
 import type { TemplatesService } from '@goop/plugin-templates'
 import { isGoopError, type DataRequest, type Filter, type Row } from '@goop/sdk'
 import { siteLabel } from '@goop/core'
 import { connect, probe, startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { launchBrowser, shots, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The bundled quiz template (templates/quiz, Lua logic) end to end, with three real peers and a real
@@ -39,7 +36,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * Screenshots: test-artifacts/template-quiz-*.png.
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WIDE = { width: 1180, height: 900 }
 const NARROW = { width: 400, height: 820 }
 
@@ -82,7 +78,6 @@ function leaks (records: Array<{ where: string, text: string }>): string[] {
 
 describe('template quiz: scored on the owner\'s peer, a live leaderboard, and the answer key never sent', () => {
   let browser: Browser | undefined
-  const contexts: BrowserContext[] = []
   let owner: TestPeer | undefined
   let bea: TestPeer | undefined
   let cy: TestPeer | undefined
@@ -104,13 +99,7 @@ describe('template quiz: scored on the owner\'s peer, a live leaderboard, and th
   const siteOn = (viewer: TestPeer): string => `http://${siteLabel(owner!.id)}.localhost:${viewer.viewer!.port}/`
 
   async function openPage (name: string, viewport: { width: number, height: number }, record = false): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport })
-    contexts.push(ctx)
-    const page = await ctx.newPage()
-    page.setDefaultTimeout(WAIT_MS)
-    page.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`${name} CSP: ${m.text()}`) })
-    page.on('pageerror', e => { problems.push(`${name} page error: ${e.message}`) })
-    page.on('dialog', d => { problems.push(`${name} native ${d.type()} dialog`); void d.dismiss() })
+    const { page, context: ctx } = await watchedPage(browser!, { viewport, problems, label: name })
     if (record) {
       page.on('response', (res) => {
         if (/text\/event-stream/.test(res.headers()['content-type'] ?? '')) return
@@ -126,10 +115,7 @@ describe('template quiz: scored on the owner\'s peer, a live leaderboard, and th
     return page
   }
 
-  async function shot (page: Page, name: string): Promise<void> {
-    await page.evaluate(() => { window.scrollTo(0, 0) })
-    await page.screenshot({ path: join(ARTIFACTS, `template-quiz-${name}.png`), fullPage: true })
-  }
+  const shot = shots('template-quiz', { fromTop: true })
 
   /** The owner's view of a table (A's own data service, as the owner). */
   async function ownerRows (table: string, where?: Filter): Promise<Row[]> {
@@ -163,12 +149,8 @@ describe('template quiz: scored on the owner\'s peer, a live leaderboard, and th
     await page.locator('#board li').evaluateAll(lis => lis.map(li => `${li.querySelector('.name')?.textContent ?? ''}=${(li as HTMLElement).dataset.score ?? ''}`))
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     ;[browser, owner, bea, cy] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ plugins: [ownerProbe.plugin], config: { name: 'quizmaster' } }),
       startTestPeer({ plugins: [beaProbe.plugin], config: { name: 'bea' } }),
       startTestPeer({ plugins: [cyProbe.plugin], config: { name: 'cy' } })
@@ -178,7 +160,6 @@ describe('template quiz: scored on the owner\'s peer, a live leaderboard, and th
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await Promise.all([owner?.cleanup(), bea?.cleanup(), cy?.cleanup()])
   })

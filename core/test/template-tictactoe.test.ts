@@ -1,13 +1,10 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { DataRequest, DataResults, Row } from '@goop/sdk'
 import { siteLabel } from '@goop/core'
 import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { launchBrowser, shots, WAIT_MS, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The bundled tictactoe template end to end, on real peers in a real chromium. Alice (the owner)
@@ -20,8 +17,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * narrow screen in dark mode). Screenshots:
  * test-artifacts/template-tictactoe-*.png.
  */
-
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 type ErrorBody = { error: { code: string, message: string } }
 interface CallError { code: string, status: number, message: string }
@@ -36,7 +31,6 @@ describe('template tictactoe: two peers play live, refereed by the owner', () =>
   let alice: TestPeer | undefined
   let bob: TestPeer | undefined
   let cara: TestPeer | undefined
-  const contexts: BrowserContext[] = []
   /** What any page reported that it should not: CSP violations, uncaught errors, native dialogs. */
   const problems: string[] = []
 
@@ -55,13 +49,7 @@ describe('template tictactoe: two peers play live, refereed by the owner', () =>
 
   /** A page of Alice's site as `viewer`'s browser shows it: the site origin on that peer's own viewer. */
   async function open (viewer: TestPeer, name: string, opts: { viewport?: { width: number, height: number }, colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport: opts.viewport ?? { width: 1000, height: 860 }, colorScheme: opts.colorScheme ?? 'light' })
-    contexts.push(ctx)
-    const page = await ctx.newPage()
-    page.setDefaultTimeout(WAIT_MS)
-    page.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`) })
-    page.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
-    page.on('dialog', d => { problems.push(`native ${d.type()} dialog: ${d.message()}`); void d.dismiss() })
+    const { page } = await watchedPage(browser!, { viewport: opts.viewport ?? { width: 1000, height: 860 }, colorScheme: opts.colorScheme ?? 'light', problems })
     const res = await page.goto(`http://${siteLabel(alice!.id)}.localhost:${viewer.viewer!.port}/`)
     assert.equal(res?.status(), 200)
     await page.locator('body[data-view="lobby"]').waitFor()
@@ -71,9 +59,7 @@ describe('template tictactoe: two peers play live, refereed by the owner', () =>
     return page
   }
 
-  const shot = async (page: Page, name: string): Promise<void> => {
-    await page.screenshot({ path: join(ARTIFACTS, `template-tictactoe-${name}.png`), fullPage: true, animations: 'disabled' })
-  }
+  const shot = shots('template-tictactoe', { animations: 'disabled' })
 
   /** The board as the page shows it, row by row: X, O or . */
   const boardOf = async (page: Page): Promise<string> =>
@@ -122,12 +108,8 @@ describe('template tictactoe: two peers play live, refereed by the owner', () =>
   const loadedOnce = async (page: Page): Promise<boolean> => await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce === true)
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     ;[browser, alice, bob, cara] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ config: { name: 'alice' } }),
       startTestPeer({ config: { name: 'bob' } }),
       startTestPeer({ config: { name: 'cara' } })
@@ -143,7 +125,6 @@ describe('template tictactoe: two peers play live, refereed by the owner', () =>
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await Promise.all([alice?.cleanup(), bob?.cleanup(), cara?.cleanup()])
     assert.deepEqual(problems, [], 'no CSP violations, page errors or native dialogs')

@@ -3,10 +3,9 @@ import assert from 'node:assert/strict'
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitText } from './helpers/browser.js'
+import { assertNoErrorShown, launchBrowser, shots, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The viewer's Templates page as the owner uses it, in a real chromium on a real peer with the real
@@ -16,7 +15,6 @@ import { WAIT_MS, waitText } from './helpers/browser.js'
  * page when the plugin is off. Screenshots go to test-artifacts/templates-*.png to look at.
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const WIDE = { width: 1280, height: 900 }
 const NARROW = { width: 420, height: 800 }
 
@@ -61,29 +59,14 @@ describe('the Templates page in a real browser', () => {
   let browser: Browser | undefined
   let peer: TestPeer | undefined
   let scratch = ''
-  const contexts: BrowserContext[] = []
   /** What any page reported that it should not: CSP violations, uncaught errors, native dialogs. */
   const problems: string[] = []
   let page!: Page
 
-  async function shot (p: Page, name: string, fullPage = true): Promise<void> {
-    if (fullPage) await p.evaluate(() => { window.scrollTo(0, 0) })
-    await p.screenshot({ path: join(ARTIFACTS, `templates-${name}.png`), fullPage })
-  }
+  const shot = shots('templates', { fromTop: true })
 
   async function openPage (viewport: { width: number, height: number }): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport })
-    contexts.push(ctx)
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(WAIT_MS)
-    p.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`) })
-    p.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
-    p.on('dialog', d => { problems.push(`native ${d.type()} dialog: ${d.message()}`); void d.dismiss() })
-    return p
-  }
-
-  async function assertNoErrorShown (p: Page): Promise<void> {
-    assert.deepEqual(await p.locator('.toast.error').allInnerTexts(), [], 'no error was shown')
+    return (await watchedPage(browser!, { viewport, problems })).page
   }
 
   async function current (): Promise<Current | null> {
@@ -99,13 +82,9 @@ describe('the Templates page in a real browser', () => {
   }
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     scratch = await mkdtemp(join(tmpdir(), 'goop-tpl-browser-'))
     ;[browser, peer] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       (async () => await startTestPeer({ config: { name: 'tess' } }))()
     ])
     const local = join(peer.dir, 'templates')
@@ -122,7 +101,6 @@ describe('the Templates page in a real browser', () => {
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await peer?.cleanup()
     if (scratch !== '') await rm(scratch, { recursive: true, force: true })

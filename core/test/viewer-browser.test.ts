@@ -5,17 +5,16 @@ import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import hello from 'goop-plugin-hello'
 import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
-import { WAIT_MS, waitFile, waitText } from './helpers/browser.js'
+import { assertNoErrorShown, launchBrowser, shots, WAIT_MS, waitFile, waitText, watchedPage } from './helpers/browser.js'
 
 /**
  * The viewer as a person uses it: a real chromium on real peers' viewers. Each step leaves a
  * screenshot in test-artifacts/ (git-ignored) to look at.
  */
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 const HELLO_DIR = fileURLToPath(new URL('../../examples/plugin-hello', import.meta.url))
 const WIDE = { width: 1280, height: 800 }
 const NARROW = { width: 420, height: 800 }
@@ -31,11 +30,7 @@ async function pluginInfo (peer: TestPeer, name: string): Promise<Info> {
   return info
 }
 
-async function shot (page: Page, name: string, fullPage = true): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `viewer-${name}.png`), fullPage })
-}
-
-
+const shot = shots('viewer')
 
 const pluginRow = (name: string): string => `li[data-plugin="${name}"]`
 const pluginState = (name: string, state: string): string => `${pluginRow(name)} .state[data-state="${state}"]`
@@ -85,22 +80,17 @@ describe('the viewer in a real browser', () => {
   let b: TestPeer | undefined
   let c: TestPeer | undefined
   let bDir: string | undefined
-  const contexts: BrowserContext[] = []
   /** Problems any page reported: CSP violations, uncaught errors, native dialogs (the UI has its own). */
   const problems: string[] = []
   let page!: Page
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true })
     // B starts with a site whose title its presence record carries.
     bDir = await mkdtemp(join(tmpdir(), 'goop-test-'))
     await mkdir(join(bDir, 'site'))
     await writeFile(join(bDir, 'site', 'index.html'), '<!doctype html><title>Bob\'s garden</title><h1>Bob</h1>')
     ;[browser, a, b, c] = await Promise.all([
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-      }),
+      launchBrowser(),
       startTestPeer({ plugins: [hello], config: { name: 'peer-a' } }),
       startTestPeer({ dir: bDir, config: { name: 'peer-b' } }),
       startTestPeer({ config: { name: 'peer-c', plugins: { hello: { enabled: false, from: HELLO_DIR } } } })
@@ -111,26 +101,13 @@ describe('the viewer in a real browser', () => {
   })
 
   after(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {})
     await browser?.close()
     await Promise.all([a?.cleanup(), b?.cleanup(), c?.cleanup()])
     if (bDir != null) await rm(bDir, { recursive: true, force: true })
   })
 
   async function openPage (viewport: { width: number, height: number }): Promise<Page> {
-    const ctx = await browser!.newContext({ viewport })
-    contexts.push(ctx)
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(WAIT_MS)
-    p.on('console', m => { if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`) })
-    p.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
-    p.on('dialog', d => { problems.push(`native ${d.type()} dialog: ${d.message()}`); void d.dismiss() })
-    return p
-  }
-
-  async function assertNoErrorShown (p: Page): Promise<void> {
-    const errors = await p.locator('.toast.error').allInnerTexts()
-    assert.deepEqual(errors, [], 'no error was shown')
+    return (await watchedPage(browser!, { viewport, problems })).page
   }
 
   it("shows this peer's name and id, and the connected peer online with its site's title", async () => {

@@ -1,5 +1,6 @@
 export { SDK_VERSION } from './version.js'
 export { GoopError, isGoopError } from './errors.js'
+export { ERROR_STATUS, errorResponse, httpStatusOf, readJsonBody } from './http.js'
 export { definePlugin, isGoopPlugin, PLUGIN_BRAND } from './plugin.js'
 export type {
   CommandTools, GoopPlugin, HooksApi, HttpApi, IdentityApi, Logger, PeersApi, PluginCommand,

@@ -1,6 +1,6 @@
-import { DATA_LIMITS, DATA_PROTOCOL, GoopError, isGoopError, type Channel, type DataRequest, type DataResult, type PluginContext } from '@goop/sdk'
+import { DATA_LIMITS, DATA_PROTOCOL, GoopError, httpStatusOf, isGoopError, type Channel, type DataRequest, type DataResult, type PluginContext } from '@goop/sdk'
 import type { Caller } from './store/index.js'
-import { statusOf } from './http.js'
+import { STORE_STATUS } from './store/errors.js'
 import type { RateLimiter } from './rate-limit.js'
 
 /**
@@ -11,6 +11,14 @@ import type { RateLimiter } from './rate-limit.js'
  * over this closes the stream.
  */
 export const DATA_MAX_FRAME = DATA_LIMITS.resultBytes + 64 * 1024
+
+/**
+ * The data plugin's HTTP statuses beyond the SDK's `ERROR_STATUS` (for `errorResponse` and
+ * `httpStatusOf`, the same on every way in): the engine's owner-side codes, and `internal` as 502: a
+ * GoopError `internal` here always comes from another peer, whose handler failed (a local failure is
+ * never a GoopError, and is answered 500).
+ */
+export const DATA_HTTP_STATUS: Readonly<Record<string, number>> = Object.freeze({ ...STORE_STATUS, internal: 502 })
 
 /** Channels kept open to other peers, at most (the oldest is forgotten first). */
 const MAX_CHANNELS = 256
@@ -63,7 +71,7 @@ const SHAPE: Record<DataRequest['op'], (b: Record<string, unknown>) => boolean> 
 function remoteError (err: unknown): unknown {
   if (!isGoopError(err)) return err
   if (err.code === 'reply_too_large') return new GoopError('too_large', `the result is too large to send (at most ${DATA_LIMITS.resultBytes} bytes): ask for fewer rows or columns`, 413)
-  return new GoopError(err.code, err.message, statusOf(err))
+  return new GoopError(err.code, err.message, httpStatusOf(err, DATA_HTTP_STATUS))
 }
 
 function isObject (v: unknown): v is Record<string, unknown> {

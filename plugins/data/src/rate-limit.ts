@@ -7,8 +7,9 @@ interface Bucket { tokens: number, at: number }
 
 /**
  * A token bucket per caller: `burst` requests at once, refilled at `perSecond`. `take(peer)` throws
- * `rate_limited` (429) with how long to wait when the caller's bucket is empty. Each caller has its
- * own bucket, so one noisy visitor never slows another.
+ * `rate_limited` (429) with how long to wait when the caller's bucket is empty ("retry after N ms",
+ * which the SDK's `errorResponse` turns into Retry-After). Each caller has its own bucket, so one
+ * noisy visitor never slows another.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>()
@@ -46,10 +47,4 @@ export class RateLimiter {
       this.buckets.delete(peer)
     }
   }
-}
-
-/** The wait a `rate_limited` message names, in ms (for a Retry-After header), if it names one. */
-export function retryAfterMs (message: string): number | undefined {
-  const m = /retry after (\d+) ms/.exec(message)
-  return m == null ? undefined : Number(m[1])
 }

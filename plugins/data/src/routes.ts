@@ -1,5 +1,5 @@
-import { DATA_LIMITS, dataJsonSchemas, isGoopError, type PluginContext } from '@goop/sdk'
-import { errorResponse, readJson } from './http.js'
+import { DATA_LIMITS, dataJsonSchemas, errorResponse, isGoopError, readJsonBody, type PluginContext } from '@goop/sdk'
+import { DATA_HTTP_STATUS } from './protocol.js'
 import type { DataInternals, DataService } from './service.js'
 
 /** Largest schema the admin API takes (64 tables × 64 columns with descriptions and enums fit easily). */
@@ -19,19 +19,19 @@ export function adminRoutes (ctx: PluginContext, service: DataService, internals
   const router = ctx.http.router
   router.onError((err) => {
     if (!isGoopError(err)) ctx.log.error('data route failed', { error: (err as Error)?.message })
-    return errorResponse(err)
+    return errorResponse(err, DATA_HTTP_STATUS)
   })
   router.notFound(c => Response.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${new URL(c.req.url).pathname} in the data API` } }, { status: 404 }))
 
   router.get('/tables', async c => c.json({ tables: await service.tables() }))
 
   router.post('/schema', async (c) => {
-    const schema = await readJson(c.req.raw, MAX_SCHEMA_BYTES)
+    const schema = await readJsonBody(c.req.raw, MAX_SCHEMA_BYTES)
     return c.json(internals.apply(schema, { force: forced(c.req.query('force')), source: sourceOf(c.req.query('source')) }))
   })
 
   router.post('/op', async (c) => {
-    const request = await readJson(c.req.raw, DATA_LIMITS.requestBytes)
+    const request = await readJsonBody(c.req.raw, DATA_LIMITS.requestBytes)
     return c.json(internals.run(request))
   })
 
@@ -40,7 +40,7 @@ export function adminRoutes (ctx: PluginContext, service: DataService, internals
   router.get('/backups', async c => c.json({ backups: await service.backups() }))
 
   router.post('/restore', async (c) => {
-    const body = await readJson(c.req.raw, 4096)
+    const body = await readJsonBody(c.req.raw, 4096)
     const { file, force } = typeof body === 'object' && body !== null ? body as { file?: unknown, force?: unknown } : {}
     return c.json(internals.restore(file, { force: force === true }))
   })

@@ -1,6 +1,5 @@
-import { DATA_LIMITS, isGoopError, type DataRequest, type PluginContext } from '@goop/sdk'
-import { errorResponse, readJson } from './http.js'
-import type { DataClient } from './protocol.js'
+import { DATA_LIMITS, errorResponse, isGoopError, readJsonBody, type DataRequest, type PluginContext } from '@goop/sdk'
+import { DATA_HTTP_STATUS, type DataClient } from './protocol.js'
 import type { DataInternals } from './service.js'
 
 /** How long the visitor's peer waits for the owner's answer before the page gets 504. */
@@ -18,7 +17,7 @@ export function siteRoute (ctx: PluginContext, internals: DataInternals, client:
     const owner = c.req.header('x-goop-site')
     if (owner == null || owner === '') return Response.json({ error: { code: 'bad_request', message: 'not a site origin' } }, { status: 400 })
     try {
-      const request = await readJson(c.req.raw, DATA_LIMITS.requestBytes)
+      const request = await readJsonBody(c.req.raw, DATA_LIMITS.requestBytes)
       const result = owner === ctx.peerId
         ? internals.run(request)
         // Forwarded as it came: the owner validates it (and refuses anything but a valid request).
@@ -26,7 +25,7 @@ export function siteRoute (ctx: PluginContext, internals: DataInternals, client:
       return Response.json(result, { headers: { 'cache-control': 'no-store' } })
     } catch (err) {
       if (!isGoopError(err)) ctx.log.error('/.goop/data failed', { owner, error: (err as Error)?.message })
-      return errorResponse(err)
+      return errorResponse(err, DATA_HTTP_STATUS)
     }
   })
 }

@@ -209,14 +209,17 @@ describe('data plugin over HTTP', () => {
     assert.equal(unreachable.json.error.code, 'unreachable')
   })
 
-  it('switched off and on live (O has no plugin that requires data): the protocol and routes go away and come back, with the data', async () => {
+  it('switched off and on live: the protocol and routes go away and come back, with the data', async () => {
     const data = (): DataService => vProbe.ctx().use('data')
     // (V used up its rate above; a new plugin instance starts with a full bucket.)
     const count = (await admin('POST', '/op', { op: 'count', table: 'notes' })).json.count as number
+    // The built-in templates plugin requires data: it goes first (the kernel refuses otherwise).
+    assert.equal((await O.api('POST', '/api/plugins/templates/disable')).status, 200)
     assert.equal((await O.api('POST', '/api/plugins/data/disable')).status, 200)
     await assert.rejects(data().remote(O.id, { op: 'count', table: 'notes' }), (err: Error & { code?: string }) => err.code != null)
     assert.equal((await admin('GET', '/tables')).status, 404)
     assert.equal((await O.api('POST', '/api/plugins/data/enable')).status, 200)
+    assert.equal((await O.api('POST', '/api/plugins/templates/enable')).status, 200)
     assert.equal((await data().remote(O.id, { op: 'count', table: 'notes' })).count, count)
     // And the owner's own API works again (a new store on the same file).
     assert.equal((await admin('POST', '/op', { op: 'count', table: 'notes' })).json.count, count)

@@ -1,5 +1,5 @@
-import { GoopError, isGoopError, type Channel, type PluginContext } from '@goop/sdk'
-import { fail, q, statusOf } from './errors.js'
+import { GoopError, httpStatusOf, isGoopError, type Channel, type PluginContext } from '@goop/sdk'
+import { fail, q, TEMPLATE_STATUS } from './errors.js'
 
 /** The protocol visitors' peers call an owner's template logic on. */
 export const CALL_PROTOCOL = '/goop/call/1.0.0'
@@ -71,7 +71,7 @@ function remoteError (err: unknown): unknown {
   if (err.code === 'reply_too_large') return new GoopError('too_large', `the result is over ${CALL_LIMITS.resultBytes} bytes`, 413)
   // The owner's handler failed: for this side, a bad gateway.
   if (err.code === 'internal') return new GoopError('internal', err.message, 502)
-  return new GoopError(err.code, err.message, statusOf(err))
+  return new GoopError(err.code, err.message, httpStatusOf(err, TEMPLATE_STATUS))
 }
 
 /** The visitor's side: one shared channel per owner peer. */

@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import { GoopError, isGoopError, TEMPLATE_NAME_PATTERN, type CommandTools, type PluginCommand } from '@goop/sdk'
 import type { ApplyResult, RemoveResult } from './apply.js'
+import { buildArchive } from './build.js'
 import type { Listed, TemplateSummary } from './catalog.js'
+import { MANIFEST_FILE } from './manifest.js'
 import type { CurrentTemplate, TemplatesService } from './service.js'
 
 export const USAGE = [
@@ -12,7 +15,9 @@ export const USAGE = [
   '       goop template apply NAME|PATH [--force] [--peer DIR]        apply a template (a name, a folder or a .goop.tgz); --force: replace another without asking',
   '       goop template current [--json] [--peer DIR]                 the applied template',
   '       goop template remove [--force] [--peer DIR]                 remove the applied template (its tables are backed up first; site files stay)',
-  '       goop template check NAME|PATH [--peer DIR]                  check a template (manifest, files, logic) without applying it'
+  '       goop template check NAME|PATH [--peer DIR]                  check a template (manifest, files, logic) without applying it',
+  '       goop template dev [DIR]                                     run a dev peer (DIR/.goop/dev) with the template folder DIR applied, re-applied on every change',
+  '       goop template build [DIR] [--out FILE] [--peer DIR]         check the template folder DIR and write NAME-VERSION.goop.tgz'
 ].join('\n')
 
 const usage = (msg: string): GoopError => new GoopError('bad_request', `${msg}\nusage: ${USAGE}`)
@@ -90,6 +95,32 @@ async function targeted<T> (tools: CommandTools, local: LocalRunner, fn: (t: Tar
   }, false))
 }
 
+/** The template folder a `dev` or `build` names (default: the shell's folder); it must hold a manifest. */
+function templateFolder (arg: string | undefined): string {
+  const dir = resolve(arg ?? '.')
+  if (!existsSync(join(dir, MANIFEST_FILE))) throw new GoopError('bad_request', `${dir} has no ${MANIFEST_FILE}: give the template folder (npm create goop-template makes one)`)
+  return dir
+}
+
+/** A project's dev peer: where `goop template dev` runs the template, and what compiles its logic for `build`. */
+export const devPeerOf = (dir: string): string => join(dir, '.goop', 'dev')
+
+/**
+ * Checking a template means compiling its logic, which only a peer's runtimes do. When `build` is
+ * pointed at the project's own dev peer (as the generated scripts do) and that peer was never run,
+ * it is made here: a goop.json with a name is a peer folder (the kernel fills in every default and
+ * makes the identity on first start), so the first `npm run build` works before any `npm run dev`.
+ */
+async function ensureDevPeer (peerDir: string, dir: string): Promise<void> {
+  if (resolve(peerDir) !== devPeerOf(dir) || existsSync(join(peerDir, 'goop.json'))) return
+  await mkdir(peerDir, { recursive: true })
+  await writeFile(join(peerDir, 'goop.json'), JSON.stringify({ name: 'dev' }, null, 2) + '\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err
+  })
+}
+
+const kib = (bytes: number): string => bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`
+
 /** A relative path is the user's, from the shell's folder; a bare name is a template's name. */
 const targetArg = (arg: string): string => TEMPLATE_NAME_PATTERN.test(arg) ? arg : resolve(arg)
 
@@ -149,7 +180,7 @@ export function templateCommand (opts: CommandOptions = {}): PluginCommand {
     async run (args, tools) {
       let parsed
       try {
-        parsed = parseArgs({ args, options: { force: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true })
+        parsed = parseArgs({ args, options: { force: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' } }, allowPositionals: true, strict: true })
       } catch (err) {
         throw usage((err as Error).message.split('\n')[0])
       }
@@ -157,6 +188,7 @@ export function templateCommand (opts: CommandOptions = {}): PluginCommand {
       const [sub, ...rest] = positionals
       const print = tools.print
       const json = values.json === true
+      if (values.out != null && sub !== 'build') throw usage('--out is an option of build only')
       switch (sub) {
         case 'list': {
           if (rest.length !== 0) throw usage('list takes no arguments')
@@ -220,6 +252,31 @@ export function templateCommand (opts: CommandOptions = {}): PluginCommand {
             if (r.backup != null) print(`  backup: backups/${r.backup} (goop data restore ${r.backup} puts ${r.dropped.join(', ')} back)`)
             if (r.kvKeysRemoved > 0) print(`  removed ${r.kvKeysRemoved} kv key${r.kvKeysRemoved === 1 ? '' : 's'}`)
           })
+          return 0
+        }
+        case 'dev': {
+          if (rest.length > 1) throw usage('dev takes one template folder (default: this folder)')
+          const dir = templateFolder(rest[0])
+          print(`dev peer ${devPeerOf(dir)}: ${dir} is applied now and again on every change to ${MANIFEST_FILE}, site/ or logic/ (its data is kept)`)
+          print('open the viewer URL below; your app is the peer\'s own site (My site). Ctrl+C stops')
+          // No mDNS and any free port: a dev peer is for its author, beside any peer they already run.
+          await tools.runPeer({ dir: devPeerOf(dir), enable: { templates: { config: { dev: dir } } }, port: 0, mdns: false })
+          return 0
+        }
+        case 'build': {
+          if (rest.length > 1) throw usage('build takes one template folder (default: this folder)')
+          const dir = templateFolder(rest[0])
+          await ensureDevPeer(tools.peerDir, dir)
+          await withTarget(tools, local, async (t) => {
+            const s = await t.check(dir)
+            print(`checked ${s.name} ${s.version} (${s.runtime}): manifest, tables, files${s.runtime === 'static' ? '' : ' and logic'}`)
+          })
+          let built
+          try {
+            built = await buildArchive(dir, values.out)
+          } catch (err) { throw asUsage(err) }
+          print(`wrote ${relative(process.cwd(), built.file) || built.file} (${built.files} files, ${kib(built.bytes)})`)
+          print(`apply it to a peer with: goop template apply ${relative(process.cwd(), built.file) || built.file} --peer DIR`)
           return 0
         }
         default:

@@ -22,7 +22,9 @@ export const TemplatesConfigSchema = z.strictObject({
       .describe('The most heap (MiB) a template may ask for with logic.memoryMb'),
     maxCallTimeoutMs: z.number().int().min(10).max(60_000).default(30_000)
       .describe('The longest deadline (ms) a template may ask for with logic.callTimeoutMs')
-  }).prefault({}).describe('Limits of the sandbox that runs a template\'s logic')
+  }).prefault({}).describe('Limits of the sandbox that runs a template\'s logic'),
+  dev: z.string().min(1).max(4096).optional()
+    .describe('A template folder to develop: applied when the peer starts and again on every change to its goop-template.json, site/ or logic/ (an update: the data is kept). Relative to the peer folder. Set by goop template dev')
 })
 
 export type TemplatesConfig = z.output<typeof TemplatesConfigSchema>

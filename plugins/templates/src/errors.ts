@@ -1,18 +1,18 @@
-import { GoopError, isGoopError } from '@goop/sdk'
+import { ERROR_STATUS, GoopError } from '@goop/sdk'
 
 /**
- * The error codes of this plugin, each with one HTTP status, the same over every way in (the admin
- * API, `POST /.goop/call`, the CLI). Codes that come from elsewhere (the data plugin, the runtimes,
- * the stream layer) are mapped here too, because an error that crossed the wire from the owner is a
- * code and a message only.
+ * The HTTP statuses of this plugin's error codes, beyond the SDK's `ERROR_STATUS` (the data codes,
+ * the stream layer's, `internal`), the same over every way in (the admin API, `POST /.goop/call`, the
+ * CLI): pass it to `errorResponse` and `httpStatusOf`. Codes from elsewhere (the runtimes, the data
+ * plugin) are here too, because an error that crossed the wire from the owner is a code and a message
+ * only. `internal` is the SDK's 500 (a local failure); from another peer it is 502 (calls.ts).
  */
-const STATUS: Record<string, number> = {
+export const TEMPLATE_STATUS: Readonly<Record<string, number>> = Object.freeze({
   // ours
   bad_template: 400, // the template was refused (the message names file and line)
   bad_logic: 400, // from a runtime: the logic does not compile (file and line)
   confirm_needed: 409, // applying would remove another template: ask, then send force
   table_conflict: 409, // the template declares a table the owner (or something else) made
-  not_found: 404,
   no_template: 404, // no template applied, or it has no logic
   not_exported: 404, // the function is not one the logic exports
   apply_failed: 500,
@@ -21,46 +21,15 @@ const STATUS: Record<string, number> = {
   bad_result: 500,
   too_many_calls: 500, // the logic made more host calls than a call may: the template's fault, not the caller's
   not_allowed: 403,
-  timeout: 504,
   memory: 500,
   unavailable: 503, // the runtime is stopping, or the logic was unloaded (a switch): try again
   busy: 503,
-  // the data plugin's (a host call's error can surface as the call's error)
-  bad_request: 400,
-  bad_value: 400,
-  unknown_column: 400,
-  forbidden: 403,
-  unknown_table: 404,
-  conflict: 409,
-  destructive: 409,
-  too_large: 413,
-  reply_too_large: 413,
-  frame_too_large: 413,
-  rate_limited: 429,
-  // the way to another peer
-  unreachable: 502,
-  stream_closed: 502,
-  channel_closed: 502,
-  internal: 500, // a local failure; from another peer it is 502 (calls.ts)
-  bad_reply: 502
-}
-
-export function statusOf (err: GoopError): number {
-  return STATUS[err.code] ?? (err.status >= 400 && err.status <= 599 ? err.status : 400)
-}
+  // the data plugin's own (a host call's error can surface as the call's error)
+  destructive: 409
+})
 
 export function fail (code: string, message: string): never {
-  throw new GoopError(code, message, STATUS[code] ?? 400)
-}
-
-/** `{ error: { code, message } }` with the code's status; anything that is not a GoopError is `internal` with no details. */
-export function errorResponse (err: unknown): Response {
-  const headers = { 'cache-control': 'no-store' }
-  if (!isGoopError(err)) return Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 500, headers })
-  const extra: Record<string, string> = {}
-  const wait = err.code === 'rate_limited' ? /retry after (\d+) ms/.exec(err.message)?.[1] : undefined
-  if (wait != null) extra['retry-after'] = String(Math.max(1, Math.ceil(Number(wait) / 1000)))
-  return Response.json({ error: { code: err.code, message: err.message } }, { status: statusOf(err), headers: { ...headers, ...extra } })
+  throw new GoopError(code, message, TEMPLATE_STATUS[code] ?? ERROR_STATUS[code] ?? 400)
 }
 
 /** A value quoted for a message, bounded (a message never echoes a megabyte back). */

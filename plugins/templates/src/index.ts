@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { definePlugin, type LogicRuntime, type PluginContext } from '@goop/sdk'
 import { CallClient, serveCalls } from './calls.js'
 import { templateCommand } from './cli.js'
 import { TemplatesConfigSchema, type TemplatesConfig } from './config.js'
+import { startDev } from './dev.js'
 import { KvStore } from './kv.js'
 import { CallLimiter } from './rate-limit.js'
 import { adminRoutes, siteRoute } from './routes.js'
@@ -13,6 +14,9 @@ export { CALL_LIMITS, CALL_MAX_FRAME, CALL_PROTOCOL, parseCall, type CallRequest
 export { ConfirmNeeded, describePlan, type ApplyPlan, type ApplyResult, type RemovePlan, type RemoveResult } from './apply.js'
 export { bundledDir, localDir, type BrokenTemplate, type Listed, type TemplateSummary } from './catalog.js'
 export { TemplatesConfigSchema, type TemplatesConfig } from './config.js'
+export { archiveName, buildArchive, type BuiltArchive } from './build.js'
+export { startDev, type DevLoop, type DevOptions } from './dev.js'
+export { packEntries, type PackEntry } from './pack.js'
 export { HOST_LIMITS } from './host.js'
 export { KV_LIMITS } from './kv.js'
 export { TEMPLATE_LIMITS, loadTemplate, type LoadedTemplate } from './load.js'
@@ -56,5 +60,13 @@ export default definePlugin({
     siteRoute(ctx, service, client)
     ctx.provide('templates', service)
     await service.start()
+
+    // goop template dev: the author's folder, applied now and on every change (registered after the
+    // service, so it is disposed of first: no apply starts on a stopping service).
+    if (ctx.config.dev != null) {
+      const dev = startDev({ dir: resolve(ctx.dirs.peer, ctx.config.dev), peerDir: ctx.dirs.peer, apply: async dir => await service.apply(dir, { force: true }), log: ctx.log })
+      ctx.onDispose(async () => { await dev.close() })
+      await dev.ready
+    }
   }
 })

@@ -1,9 +1,8 @@
-import { GoopError, isGoopError, templateJsonSchema, type PluginContext } from '@goop/sdk'
+import { errorResponse, GoopError, isGoopError, readJsonBody, templateJsonSchema, type PluginContext } from '@goop/sdk'
 import type { Hono } from 'hono'
 import { ConfirmNeeded } from './apply.js'
 import { CALL_LIMITS, parseCall, type CallClient } from './calls.js'
-import { errorResponse } from './errors.js'
-import { readJson } from './http.js'
+import { TEMPLATE_STATUS } from './errors.js'
 import type { Templates } from './service.js'
 
 /** `{ error: { code, message } }`, and for `confirm_needed` the plan too, so the viewer can show what will be removed. */
@@ -11,7 +10,7 @@ function answerError (err: unknown): Response {
   if (err instanceof ConfirmNeeded) {
     return Response.json({ error: { code: err.code, message: err.message, plan: err.plan } }, { status: 409, headers: { 'cache-control': 'no-store' } })
   }
-  return errorResponse(err)
+  return errorResponse(err, TEMPLATE_STATUS)
 }
 
 /**
@@ -32,7 +31,7 @@ export function adminRoutes (ctx: PluginContext, service: Templates): void {
   router.notFound(c => Response.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${new URL(c.req.url).pathname} in the templates API` } }, { status: 404 }))
 
   const target = async (req: Request): Promise<{ what: string, force: boolean }> => {
-    const body = await readJson(req, 16 * 1024)
+    const body = await readJsonBody(req, 16 * 1024)
     const b = typeof body === 'object' && body !== null ? body as { name?: unknown, path?: unknown, force?: unknown } : {}
     const what = typeof b.name === 'string' ? b.name : typeof b.path === 'string' ? b.path : undefined
     if (what == null || (b.name != null && b.path != null)) {
@@ -71,14 +70,14 @@ export function siteRoute (ctx: PluginContext, service: Templates, client: CallC
     const owner = c.req.header('x-goop-site')
     if (owner == null || owner === '') return Response.json({ error: { code: 'bad_request', message: 'not a site origin' } }, { status: 400 })
     try {
-      const call = parseCall(await readJson(c.req.raw, CALL_LIMITS.requestBytes + 1024))
+      const call = parseCall(await readJsonBody(c.req.raw, CALL_LIMITS.requestBytes + 1024))
       const result = owner === ctx.peerId
         ? await service.run(ctx.peerId, call)
         : await client.call(owner, call, { signal: c.req.raw.signal })
       return Response.json({ result }, { headers: { 'cache-control': 'no-store' } })
     } catch (err) {
       if (!isGoopError(err)) ctx.log.error('/.goop/call failed', { owner, error: (err as Error)?.message })
-      return errorResponse(err)
+      return errorResponse(err, TEMPLATE_STATUS)
     }
   })
 }
