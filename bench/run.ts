@@ -2,7 +2,7 @@
 //
 //   npm run bench                       (builds first, then runs this file with tsx)
 //   node --import tsx --conditions=development bench/run.ts [--quick] [--mq-in-process]
-//        [--only=startup|mq|site|data|logic|convergence|rendezvous]   (a comma-separated list also works)
+//        [--only=startup|mq|site|data|logic|create|convergence|rendezvous]   (a comma-separated list also works)
 //
 // Writes bench/results.json. See bench/README.md for what is measured and how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -19,6 +19,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { definePlugin, type MqApi } from '@goop/sdk'
 import type { TestPeer } from '@goop/core/testing'
 import { benchConvergence } from './convergence.js'
+import { benchCreate } from './create.js'
 import { benchData, dataPeerMain } from './data.js'
 import { benchLogic, logicPeerMain } from './logic.js'
 import { announcePeer, exited, fmtMs, guard, loopbackAddr, sleep, startPeerProcess, summarize, type BenchContext, type Figure, type Table } from './lib.js'
@@ -37,7 +38,7 @@ const PAYLOAD = 'x'.repeat(MSG_BYTES)
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
 const ONLY = args.find(a => a.startsWith('--only='))?.slice('--only='.length).split(',')
-const BENCHES = ['startup', 'mq', 'site', 'data', 'logic', 'convergence', 'rendezvous']
+const BENCHES = ['startup', 'mq', 'site', 'data', 'logic', 'create', 'convergence', 'rendezvous']
 for (const o of ONLY ?? []) {
   if (!BENCHES.includes(o)) { process.stderr.write(`bench: --only takes ${BENCHES.join(', ')} (comma-separated), not "${o}"\n`); process.exit(2) }
 }
@@ -506,6 +507,10 @@ async function main (): Promise<void> {
   if (selected('logic')) {
     process.stderr.write('logic ')
     await benchLogic(context)
+  }
+  if (selected('create')) {
+    process.stderr.write('create ')
+    await benchCreate(context)
   }
   if (selected('convergence')) {
     process.stderr.write('convergence ')
