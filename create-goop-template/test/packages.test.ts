@@ -25,8 +25,10 @@ describe('npm pack --dry-run of every workspace package', () => {
   it('ships its README, what its exports and bin name, and nothing of the repository\'s', async () => {
     const r = await run('npm', ['pack', '--dry-run', '--json', '--workspaces'], { cwd: REPO })
     assert.equal(r.code, 0, shown(r))
-    const packs = JSON.parse(r.stdout) as Packed[]
     const manifests = workspacePackages()
+    // npm packs private workspace packages too; they are never published, so only the public ones count.
+    const privates = privatePackages()
+    const packs = (JSON.parse(r.stdout) as Packed[]).filter(p => !privates.has(p.name))
     assert.deepEqual(packs.map(p => p.name).toSorted(), [...manifests.keys()].toSorted(), 'one pack per workspace package')
     for (const pack of packs) {
       const paths = new Set(pack.files.map(f => f.path))
@@ -48,7 +50,7 @@ describe('npm pack --dry-run of every workspace package', () => {
 })
 
 /** The workspace packages' package.json, by name (the root's `workspaces`: folders and `folder/*`). */
-function workspacePackages (): Map<string, Manifest> {
+function workspacePackages (opts: { includePrivate?: boolean } = {}): Map<string, Manifest> {
   const out = new Map<string, Manifest>()
   const { workspaces } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { workspaces: string[] }
   for (const pattern of workspaces) {
@@ -59,8 +61,14 @@ function workspacePackages (): Map<string, Manifest> {
       const file = join(REPO, dir, 'package.json')
       if (!existsSync(file)) continue
       const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest
-      if (m.private !== true) out.set(m.name, m)
+      if (m.private !== true || opts.includePrivate === true) out.set(m.name, m)
     }
   }
   return out
+}
+
+/** Names of the workspace packages marked private. */
+function privatePackages (): Set<string> {
+  const all = workspacePackages({ includePrivate: true })
+  return new Set([...all].filter(([, m]) => m.private === true).map(([name]) => name))
 }
