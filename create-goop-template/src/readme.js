@@ -80,7 +80,9 @@ ${p.description}
 
 A goop site template (${RUNTIME_TEXT[p.runtime]}), started with \`npm create goop-template\` from
 ${from}. Applied to a goop peer, its pages are the peer's site and its tables live in the peer's
-database, served to other peers straight from the owner's machine.
+database, served to other peers straight from the owner's machine. How to write one — the manifest,
+tables and policies, goop.js, the logic's host API, the runtimes' limits, tests — is the guide in
+\`node_modules/@goop/sdk/docs/templates.md\`.
 
 ## Commands
 
