@@ -13,6 +13,8 @@ import { MANIFEST } from './starters.js'
 /** @typedef {import('./starters.js').Starter} Starter */
 
 const TESTS_DIR = fileURLToPath(new URL('../project/tests/', import.meta.url))
+/** What the empty starting points have in common (their page), overridden by each one's own files. */
+const SHARED_DIR = fileURLToPath(new URL('../starters/shared/', import.meta.url))
 
 /** The tests a starting point's project gets (project/tests/NAME.test.ts); any other template gets the generic ones. */
 const TESTS = /** @type {Record<string, string>} */ ({
@@ -58,6 +60,9 @@ export function generate ({ starter, name, workspace }) {
   put(MANIFEST, manifest.text)
   // What a template is (and what the bundled package ships): site/ and, with a runtime, logic/.
   const folders = starter.runtime === 'static' ? ['site'] : ['site', 'logic']
+  // The empty apps share one page (starters/shared/site/); a starter's own files override it (the
+  // static one has its own app.js: it writes through goop.data rather than a logic function).
+  if (!starter.bundled) for (const f of filesUnder(join(SHARED_DIR, 'site'), 'site/')) put(f, readFileSync(join(SHARED_DIR, f)))
   for (const folder of folders) {
     for (const f of filesUnder(join(starter.dir, folder), `${folder}/`)) put(f, readFileSync(join(starter.dir, f)))
   }

@@ -1,7 +1,7 @@
 // @ts-check
-// The starting points: an empty app per runtime (starters/empty-*, each a page, one table and, for
-// lua and js, one logic function) and every template bundled with goop (the @goop/templates package),
-// whose runtime is its own.
+// The starting points: an empty app per runtime (starters/empty-*: one table and, for lua and js, one
+// logic function; the page they share is starters/shared/site/) and every template bundled with goop
+// (the @goop/templates package), whose runtime is its own.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -1,11 +1,15 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { siteLabel } from '@goop/core'
 import { connect, startTestPeer, type TestPeer } from '@goop/core/testing'
 import { launchBrowser, shots, watchedPage } from '../../core/test/helpers/browser.js'
+import { generate } from '../src/generate.js'
+import { starters } from '../src/starters.js'
+import { writeProject } from '../src/write.js'
 
 /**
  * The empty apps' pages work, in a real chromium: each starting point applied to an owner peer, its
@@ -15,7 +19,14 @@ import { launchBrowser, shots, watchedPage } from '../../core/test/helpers/brows
  * Content-Security-Policy or throws. Screenshots: test-artifacts/create-empty-*.png.
  */
 
-const STARTERS = fileURLToPath(new URL('../starters/', import.meta.url))
+/** A project generated from the empty starting point of `runtime` (what `npm create goop-template` writes), in a temporary folder. */
+async function project (runtime: string): Promise<string> {
+  const starter = starters().find(s => s.name === `empty-${runtime}`)
+  assert.ok(starter != null, `the empty-${runtime} starting point`)
+  const dir = join(await mkdtemp(join(tmpdir(), 'goop-create-page-')), 'notes')
+  await writeProject(dir, generate({ starter, name: 'notes', workspace: null }).files, false)
+  return dir
+}
 const shot = shots('create', { fullPage: false })
 
 describe('the empty apps\' pages in a browser', () => {
@@ -27,10 +38,12 @@ describe('the empty apps\' pages in a browser', () => {
     it(`empty-${runtime}: a visitor reads, adds a note, and sees it`, async () => {
       let owner: TestPeer | undefined
       let visitor: TestPeer | undefined
+      let dir: string | undefined
       try {
         ;[owner, visitor] = await Promise.all([startTestPeer(), startTestPeer()])
         await connect(visitor, owner)
-        const res = await owner.api('POST', '/api/x/templates/apply', { path: join(STARTERS, `empty-${runtime}`) })
+        dir = await project(runtime)
+        const res = await owner.api('POST', '/api/x/templates/apply', { path: dir })
         assert.equal(res.status, 200, await res.text())
 
         const { page, context, problems } = await watchedPage(browser!, { viewport: { width: 720, height: 640 } })
@@ -63,6 +76,7 @@ describe('the empty apps\' pages in a browser', () => {
         await context.close()
       } finally {
         await Promise.all([owner?.cleanup(), visitor?.cleanup()])
+        if (dir != null) await rm(join(dir, '..'), { recursive: true, force: true })
       }
     })
   }
