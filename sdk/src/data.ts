@@ -75,6 +75,8 @@ export const ColumnSchema = z.strictObject({
   default: z.json().optional(),
   /** `text`: most characters; `json`: most bytes serialised. Capped by DATA_LIMITS. */
   maxLength: z.number().int().positive().optional(),
+  /** `text`: fewest characters (1: not empty). */
+  minLength: z.number().int().nonnegative().optional(),
   /** `integer`, `real`: the smallest and largest value allowed. */
   min: z.number().optional(),
   max: z.number().optional(),

@@ -86,6 +86,18 @@ describe('data store: values', () => {
     refused(() => insert(t.store, 'things', { title: `${emoji}x` }), 'bad_value', /21 characters/)
   })
 
+  it('minLength refuses shorter text, counted in characters; it is only for text columns', () => {
+    t.store.apply({ tables: { people: { columns: { title: { type: 'text' }, nick: { type: 'text', minLength: 2 } }, policy: { read: 'open', insert: 'open' } } } })
+    refused(() => insert(t.store, 'people', { title: 'a', nick: '' }), 'bad_value', /people\.nick is 0 characters long; at least 2 are needed/)
+    refused(() => insert(t.store, 'people', { title: 'a', nick: 'x' }), 'bad_value', /at least 2/)
+    assert.equal(insert(t.store, 'people', { title: 'a', nick: '😀😀' }).nick, '😀😀')
+    assert.equal(insert(t.store, 'people', { title: 'a' }).nick, null, 'left out, it is null (minLength is not required)')
+    const id = insert(t.store, 'people', { title: 'a', nick: 'ok' })._id
+    refused(() => t.store.execute({ op: 'update', table: 'people', id, values: { nick: 'k' } }, OWNER), 'bad_value', /at least 2/)
+    refused(() => t.store.apply({ tables: { other: { columns: { n: { type: 'integer', minLength: 1 } } } } }), 'bad_request', /minLength is for text columns/)
+    refused(() => t.store.apply({ tables: { other: { columns: { s: { type: 'text', maxLength: 3, minLength: 4 } } } } }), 'bad_request', /minLength \(4\) is larger than the longest value allowed \(3\)/)
+  })
+
   it('takes declared columns only: a system column is bad_value, anything else unknown_column', () => {
     for (const k of ['_id', '_author', '_created', '_updated']) {
       refused(() => t.store.execute({ op: 'insert', table: 'things', values: { title: 'x', [k]: k === '_id' ? 5 : 'forged' } }, ALICE), 'bad_value', new RegExp(`${k} is set by the data plugin`))

@@ -61,6 +61,7 @@ const fmtNumber = (n: number): string => n.toLocaleString()
 /** The limits a column sets, as short phrases ("≤ 80 characters", "0 – 5", "one of a, b"). */
 export function columnLimits (c: Column): string[] {
   const out: string[] = []
+  if (c.minLength != null && c.minLength > 0) out.push(`≥ ${fmtNumber(c.minLength)} characters`)
   if (c.maxLength != null) out.push(c.type === 'json' ? `≤ ${fmtNumber(c.maxLength)} bytes` : `≤ ${fmtNumber(c.maxLength)} characters`)
   if (c.min != null && c.max != null) out.push(`${fmtNumber(c.min)} – ${fmtNumber(c.max)}`)
   else if (c.min != null) out.push(`≥ ${fmtNumber(c.min)}`)

@@ -88,7 +88,7 @@ export function planMigrate (db: Database.Database, old: TableMeta, next: TableD
         changes.push(`column ${col}: ${nulls} rows without a value get the default`)
       }
     }
-    for (const key of ['required', 'default', 'maxLength', 'min', 'max', 'enum', 'index', 'unique', 'description'] as const) {
+    for (const key of ['required', 'default', 'maxLength', 'minLength', 'min', 'max', 'enum', 'index', 'unique', 'description'] as const) {
       if (canonical(before[key]) !== canonical(c[key])) changes.push(`column ${col}: ${key} ${describe(before[key])} → ${describe(c[key])}`)
     }
   }

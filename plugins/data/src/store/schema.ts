@@ -35,6 +35,11 @@ function checkColumn (at: string, col: ColumnDef): void {
     const cap = t === 'text' ? DATA_LIMITS.textChars : DATA_LIMITS.jsonBytes
     if (col.maxLength > cap) fail('bad_request', `${at}: maxLength is at most ${cap} for a ${t} column`)
   }
+  if (col.minLength !== undefined) {
+    if (t !== 'text') fail('bad_request', `${at}: minLength is for text columns, not ${t}`)
+    const most = col.maxLength ?? DATA_LIMITS.textChars
+    if (col.minLength > most) fail('bad_request', `${at}: minLength (${col.minLength}) is larger than the longest value allowed (${most})`)
+  }
   if ((col.min !== undefined || col.max !== undefined) && !NUMERIC.has(t)) fail('bad_request', `${at}: min and max are for integer and real columns, not ${t}`)
   if (col.min !== undefined && col.max !== undefined && col.min > col.max) fail('bad_request', `${at}: min (${col.min}) is larger than max (${col.max})`)
   if (col.enum !== undefined) {

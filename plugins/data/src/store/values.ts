@@ -72,6 +72,9 @@ export function encodeValue (where: string, def: ColumnDef, v: unknown, mode: Mo
       if (mode !== 'restore' && v.length > max && charCount(v) > max) {
         fail('bad_value', `${where} is ${charCount(v)} characters long; at most ${max} are allowed`)
       }
+      if (write && def.minLength !== undefined && v.length < def.minLength * 2 && charCount(v) < def.minLength) {
+        fail('bad_value', `${where} is ${charCount(v)} characters long; at least ${def.minLength} are needed`)
+      }
       if (write && def.enum != null && !def.enum.includes(v)) fail('bad_value', `${where} must be one of ${def.enum.map(e => q(e)).join(', ')}, not ${q(v)}`)
       return v
     }
