@@ -22,7 +22,7 @@ import { launchBrowser, shots, waitText, watchedPage } from './helpers/browser.j
  *      goop.js, every POST /.goop/call and /.goop/data answer) — playwright's `response` event;
  *   2. every Server-Sent Event that browser receives (/.goop/events: the leaderboard and data.changed
  *      events) — through the DevTools protocol, since an event stream's body never ends;
- *   3. what B's peer gets when it asks A directly over the protocols, as any visitor's program could:
+ *   3. what B's peer gets when it asks A directly over the protocols, which any visitor's program could do:
  *      `/goop/data/1.0.0` describe, then a query of every table (the readable ones recorded, the
  *      others must answer `forbidden`), and `/goop/call/1.0.0` to every function the logic exports
  *      (the list comes from A, so a function added later is covered or fails this test).

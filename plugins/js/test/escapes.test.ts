@@ -20,13 +20,15 @@ async function stillServes (m: JsLogicModule): Promise<void> {
 }
 
 const PING = '\nexport const ping = (a: unknown) => a'
+/** The same, for hostile logic written as plain JavaScript: an attacker need not satisfy the type checker. */
+const PING_JS = '\nexport const ping = (a) => a'
 
 describe('no way to the host', () => {
   it('process, require, module and node globals are not there', async () => {
     const m = await load(`
       export function kinds () { return [typeof process, typeof module, typeof exports, typeof global, typeof setTimeout, typeof Buffer] }
-      export function pid () { return (globalThis as any).process.pid }
-      export function req (name: string) { const r = require; return r(name) }${PING}`)
+      export function pid () { return globalThis.process.pid }
+      export function req (name) { const r = require; return r(name) }${PING_JS}`, {}, 'main.js')
     assert.deepEqual(await m.call('kinds', null, CTX, nullHost), Array(6).fill('undefined'))
     assert.match((await failure(m.call('pid', null, CTX, nullHost))).message, /TypeError: Cannot read properties of undefined \(reading 'pid'\)/)
     assert.match((await failure(m.call('req', 'fs', CTX, nullHost))).message, /Dynamic require of "fs" is not supported/)
@@ -49,11 +51,11 @@ describe('no way to the host', () => {
 
   it("this.constructor.constructor('return process')() and its variants reach nothing", async () => {
     const m = await load(`
-      export function viaThis (this: any) { return this.constructor.constructor('return process')() }
-      export function viaGlobal () { return (globalThis as any).constructor.constructor('return process')() }
-      export function viaGoop () { return (goop.db.query as any).constructor('return process')() }
-      export function viaGoopObject () { return (goop as any).constructor.constructor('return this')() }
-      export function viaGenerator () { return (function * () {} as any).constructor('yield process')().next() }${PING}`)
+      export function viaThis () { return this.constructor.constructor('return process')() }
+      export function viaGlobal () { return globalThis.constructor.constructor('return process')() }
+      export function viaGoop () { return goop.db.query.constructor('return process')() }
+      export function viaGoopObject () { return goop.constructor.constructor('return this')() }
+      export function viaGenerator () { return (function * () {}).constructor('yield process')().next() }${PING_JS}`, {}, 'main.js')
     assert.match((await failure(m.call('viaThis', null, CTX, nullHost))).message, /TypeError: Cannot read properties of undefined \(reading 'constructor'\)/)
     for (const fn of ['viaGlobal', 'viaGoop', 'viaGoopObject', 'viaGenerator']) {
       const err = await failure(m.call(fn, null, CTX, nullHost))
@@ -67,14 +69,14 @@ describe('no way to the host', () => {
     const m = await load(`
       export function names () { return Object.getOwnPropertyNames(globalThis).sort() }
       export function frozen () {
-        const tries: Record<string, string> = {}
-        const attempt = (name: string, f: () => void) => { try { f(); tries[name] = 'changed' } catch (e) { tries[name] = (e as Error).constructor.name } }
-        attempt('caller', () => { (goop as any).caller = 'owner' })
-        attempt('db.get', () => { (goop.db as any).get = () => 1 })
-        attempt('owner', () => { (goop.db as any).owner = goop.db })
-        attempt('fn prop', () => { (goop.kv.get as any).x = 1 })
+        const tries = {}
+        const attempt = (name, f) => { try { f(); tries[name] = 'changed' } catch (e) { tries[name] = e.constructor.name } }
+        attempt('caller', () => { goop.caller = 'owner' })
+        attempt('db.get', () => { goop.db.get = () => 1 })
+        attempt('owner', () => { goop.db.owner = goop.db })
+        attempt('fn prop', () => { goop.kv.get.x = 1 })
         return { tries, caller: goop.caller, keys: Object.keys(goop).sort() }
-      }${PING}`)
+      }${PING_JS}`, {}, 'main.js')
     const names = await m.call('names', null, CTX, nullHost) as string[]
     const standard = new Set(['AggregateError', 'Array', 'ArrayBuffer', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date', 'Error', 'EvalError',
       'Float32Array', 'Float64Array', 'Function', 'Infinity', 'Int16Array', 'Int32Array', 'Int8Array', 'Intl', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object',
@@ -93,17 +95,17 @@ describe('no way to the host', () => {
     const host = recordingHost({ db: () => { throw new GoopError('not_found', 'no such row') } })
     const m = await load(`
       export async function inspect () {
-        const out: Record<string, unknown> = {}
-        try { (Error as any).prepareStackTrace = (_e: unknown, frames: unknown) => frames; out.hook = 'set' } catch (e) { out.hook = (e as Error).message }
+        const out = {}
+        try { Error.prepareStackTrace = (_e, frames) => frames; out.hook = 'set' } catch (e) { out.hook = e.message }
         try { await goop.db.get('posts', 1) } catch (e) {
-          const err = e as any
+          const err = e
           out.protoIsError = Object.getPrototypeOf(err) === Error.prototype
           out.ownKeys = Reflect.ownKeys(err).map(String).sort()
-          out.frames = typeof err.stack === 'string' ? err.stack.split('\\n').slice(1).map((l: string) => l.replace(/:\\d+:\\d+\\)?$/, '').trim()) : null
-          try { err.constructor.constructor('return process')() } catch (e2) { out.climb = (e2 as Error).message }
+          out.frames = typeof err.stack === 'string' ? err.stack.split('\\n').slice(1).map((l) => l.replace(/:\\d+:\\d+\\)?$/, '').trim()) : null
+          try { err.constructor.constructor('return process')() } catch (e2) { out.climb = e2.message }
         }
         return out
-      }${PING}`)
+      }${PING_JS}`, {}, 'main.js')
     const out = await m.call('inspect', null, CTX, host) as Record<string, unknown>
     assert.match(out.hook as string, /not extensible|read only|Cannot add property/)
     assert.equal(out.protoIsError, true)
@@ -146,41 +148,41 @@ describe('no state from one call to the next', () => {
       let count = 0
       export function inc () { return ++count }
       export function pollute () {
-        const threw: string[] = []
-        const attempt = (name: string, f: () => void) => { try { f() } catch { threw.push(name) } }
+        const threw = []
+        const attempt = (name, f) => { try { f() } catch { threw.push(name) } }
         attempt('Array.prototype.push', () => { Array.prototype.push = function () { return -1 } })
-        attempt('Object.prototype.polluted', () => { (Object.prototype as any).polluted = 1 })
+        attempt('Object.prototype.polluted', () => { Object.prototype.polluted = 1 })
         attempt('defineProperty', () => { Object.defineProperty(Object.prototype, 'sneaky', { get: () => 'yes' }) })
-        attempt('globalThis.x', () => { (globalThis as any).x = 1 })
+        attempt('globalThis.x', () => { globalThis.x = 1 })
         attempt('JSON.parse', () => { JSON.parse = () => 'pwned' })
         attempt('Math.random', () => { Math.random = () => 4 })
-        attempt('Promise.prototype.then', () => { Promise.prototype.then = function () { return this } as never })
+        attempt('Promise.prototype.then', () => { Promise.prototype.then = function () { return this } })
         attempt('String.prototype.trim', () => { String.prototype.trim = () => 'pwned' })
-        attempt('delete Array.prototype.map', () => { delete (Array.prototype as any).map })
+        attempt('delete Array.prototype.map', () => { delete Array.prototype.map })
         attempt('Object.prototype.toString', () => { Object.prototype.toString = () => 'pwned' })
         attempt('setPrototypeOf', () => { Object.setPrototypeOf(Array.prototype, { evil: true }) })
-        attempt('iterator', () => { (Object.getPrototypeOf([][Symbol.iterator]()) as any).next = () => ({ done: true }) })
-        attempt('async fn proto', () => { (Object.getPrototypeOf(async () => {}) as any).evil = 1 })
+        attempt('iterator', () => { Object.getPrototypeOf([][Symbol.iterator]()).next = () => ({ done: true }) })
+        attempt('async fn proto', () => { Object.getPrototypeOf(async () => {}).evil = 1 })
         attempt('eval let', () => { (0, eval)('let leaked = 1') })
         const secret = /(secret-\\d+)/
         secret.exec('the secret-42')
         return threw.sort()
       }
       export function look () {
-        const o: any = {}
+        const o = {}
         return {
-          push: [1].push(2), polluted: o.polluted ?? null, sneaky: o.sneaky ?? null, x: (globalThis as any).x ?? null,
+          push: [1].push(2), polluted: o.polluted ?? null, sneaky: o.sneaky ?? null, x: globalThis.x ?? null,
           parse: JSON.parse('1'), random: Math.random() < 1, trim: ' a '.trim(), map: typeof [].map, toString: String({}),
-          proto: (Array.prototype as any).evil ?? null, iter: [...[1, 2]].length, regexp: (RegExp as any).$1 ?? null, lastMatch: (RegExp as any).lastMatch ?? null
+          proto: Array.prototype.evil ?? null, iter: [...[1, 2]].length, regexp: RegExp.$1 ?? null, lastMatch: RegExp.lastMatch ?? null
         }
       }
       // What ordinary code does with built-ins must keep working on frozen ones (the "override mistake").
       export function ordinary () {
-        class NotYours extends Error { constructor (m: string) { super(m); this.name = 'NotYours' } }
-        const o: any = {}; o.toString = () => 'mine'; o.constructor = 'c'
+        class NotYours extends Error { constructor (m) { super(m); this.name = 'NotYours' } }
+        const o = {}; o.toString = () => 'mine'; o.constructor = 'c'
         const e = new TypeError(); e.message = 'set later'
         return [String(o), o.constructor, new NotYours('x').name, String(new NotYours('y')), e.message]
-      }${PING}`)
+      }${PING_JS}`, {}, 'main.js')
     assert.equal(await m.call('inc', null, CTX, nullHost), 1)
     assert.equal(await m.call('inc', null, CTX, nullHost), 1, 'module state is fresh on every call')
     const threw = await m.call('pollute', null, CTX, nullHost) as string[]
