@@ -162,7 +162,7 @@ describe('data plugin over HTTP', () => {
       await waitFor(() => changes.some(c => c._id === inserted.json.row._id), 5000, 'data.changed at the follower')
       assert.deepEqual(changes.find(c => c._id === inserted.json.row._id), { table: 'notes', op: 'insert', _id: inserted.json.row._id })
 
-      // The page cannot pose as anyone: a body naming the owner is not a valid request.
+      // The page cannot pose as another peer: a body naming the owner is not a valid request.
       const spoof = await site(V, O, JSON.stringify({ op: 'insert', table: 'notes', values: { text: 'x' }, caller: O.id }))
       assert.equal(spoof.status, 400)
       assert.equal(spoof.json.error.code, 'bad_request')

@@ -7,7 +7,7 @@ const BASE = new URL('https://blog.invalid/')
 
 /**
  * Whitespace and control characters: browsers silently drop some of them from URLs (`java\nscript:`
- * is `javascript:`), so a URL that has any is refused rather than cleaned.
+ * is `javascript:`), so a URL that contains one is refused rather than cleaned.
  */
 // oxlint-disable-next-line no-control-regex -- finding control characters is what this is for
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]/
