@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { lstat, mkdir, rename, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { GoopError, isGoopError, type DataRequest, type Logger, type TemplateManifest } from '@goop/sdk'
-import { summaryOf, type TemplateSummary } from './catalog.js'
+import type { ApplyPlan, ApplyResult, RemovePlan, RemoveResult } from './api-types.js'
+import { summaryOf } from './catalog.js'
 import { templateSource, type DataApi, type DataTableInfo } from './data-api.js'
 import { fail } from './errors.js'
 import { copyTree, isDir, stamp } from './files.js'
@@ -17,38 +18,6 @@ export interface ApplyEnv {
   data: DataApi
   kv: KvStore
   log: Logger
-}
-
-/** What applying a template will do, said before anything is done. */
-export interface ApplyPlan {
-  template: TemplateSummary
-  /** `new`: no template was applied; `update`: the same template again (its data kept); `switch`: another one replaces the applied one. */
-  kind: 'new' | 'update' | 'switch'
-  previous: { name: string, version: string, title: string } | null
-  /** Tables backed up, then dropped: the previous template's (switch), or those an update no longer declares. */
-  drop: Array<{ name: string, rows: number }>
-  /** The previous template's kv keys, removed (switch). */
-  kvKeys: number
-  /** The current site/ is moved to this folder (relative to the peer folder). */
-  siteBackup: string | null
-}
-
-export interface ApplyResult {
-  template: TemplateSummary
-  kind: ApplyPlan['kind']
-  previous: ApplyPlan['previous']
-  /** The backup of the dropped tables: a file name in `<peer>/backups/` (`goop data restore FILE`). */
-  backup: string | null
-  dropped: string[]
-  kvKeysRemoved: number
-  /** Where the site that was there went (relative to the peer folder). */
-  siteBackup: string | null
-  /** The data plugin's report on the template's tables (created, migrated, unchanged). */
-  tables: Array<{ name: string, action: string, changes: string[] }>
-  /** A backup the data plugin made before a forced destructive migration of an update. */
-  migrationBackup: string | null
-  /** Seed rows inserted, per table (only into tables created by this apply). */
-  seeded: Record<string, number>
 }
 
 /** Applying would remove another template (or tables): the owner must confirm (`force`). `plan` says what. */
@@ -231,25 +200,10 @@ export async function applyTemplate (env: ApplyEnv, t: LoadedTemplate, plan: App
   }
 }
 
-/** What removing the applied template will do. */
-export interface RemovePlan {
-  name: string
-  version: string
-  drop: Array<{ name: string, rows: number }>
-  kvKeys: number
-}
-
 export async function planRemove (env: ApplyEnv, current: Installed): Promise<RemovePlan> {
   const mine = templateSource(current.manifest.name)
   const drop = (await env.data.tables()).filter(x => x.source === mine)
   return { name: current.manifest.name, version: current.manifest.version, drop: drop.map(x => ({ name: x.name, rows: x.rows })), kvKeys: env.kv.count(current.manifest.name) }
-}
-
-export interface RemoveResult {
-  removed: { name: string, version: string }
-  backup: string | null
-  dropped: string[]
-  kvKeysRemoved: number
 }
 
 /**

@@ -1,27 +1,12 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isGoopError, TEMPLATE_NAME_PATTERN, type TemplateRuntime } from '@goop/sdk'
+import { isGoopError, TEMPLATE_NAME_PATTERN } from '@goop/sdk'
 import { fail } from './errors.js'
 import { isDir, isFile } from './files.js'
 import { isArchive, loadTemplate, type LoadedTemplate } from './load.js'
 import { MANIFEST_FILE } from './manifest.js'
-
-/** A template as lists show it. */
-export interface TemplateSummary {
-  name: string
-  title: string
-  description: string
-  runtime: TemplateRuntime
-  version: string
-  /** Its folder or archive. */
-  path: string
-}
-
-/** A listed entry that could not be read: shown with the reason rather than hidden. */
-export interface BrokenTemplate { path: string, error: string }
-
-export type Listed = TemplateSummary | BrokenTemplate
+import type { Listed, TemplateSummary } from './api-types.js'
 
 /** Entries of a templates folder looked at, at most. */
 const MAX_LISTED = 200

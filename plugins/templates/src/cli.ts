@@ -4,11 +4,10 @@ import { join, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import { GoopError, isGoopError, TEMPLATE_NAME_PATTERN, type CommandTools, type PluginCommand } from '@goop/sdk'
-import type { ApplyResult, RemoveResult } from './apply.js'
+import type { ApplyResult, CurrentTemplate, Listed, RemoveResult, TemplateSummary } from './api-types.js'
 import { buildArchive } from './build.js'
-import type { Listed, TemplateSummary } from './catalog.js'
 import { MANIFEST_FILE } from './manifest.js'
-import type { CurrentTemplate, TemplatesService } from './service.js'
+import type { TemplatesService } from './service.js'
 
 export const USAGE = [
   'goop template list [--json] [--peer DIR]                       the bundled templates, the peer\'s own (<peer>/templates/) and the applied one',

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isGoopError, type Logger } from '@goop/sdk'
-import type { ApplyResult } from './apply.js'
+import type { ApplyResult } from './api-types.js'
 import { MANIFEST_FILE } from './manifest.js'
 import { watchTree } from './watch.js'
 

@@ -11,8 +11,9 @@ import { adminRoutes, siteRoute } from './routes.js'
 import { Templates } from './service.js'
 
 export { CALL_LIMITS, CALL_MAX_FRAME, CALL_PROTOCOL, parseCall, type CallRequest } from './calls.js'
-export { ConfirmNeeded, describePlan, type ApplyPlan, type ApplyResult, type RemovePlan, type RemoveResult } from './apply.js'
-export { bundledDir, localDir, type BrokenTemplate, type Listed, type TemplateSummary } from './catalog.js'
+export { ConfirmNeeded, describePlan } from './apply.js'
+export type { ApplyPlan, ApplyResult, BrokenTemplate, CurrentTemplate, Listed, RemovePlan, RemoveResult, TemplateList, TemplateSummary } from './api-types.js'
+export { bundledDir, localDir } from './catalog.js'
 export { TemplatesConfigSchema, type TemplatesConfig } from './config.js'
 export { archiveName, buildArchive, type BuiltArchive } from './build.js'
 export { startDev, type DevLoop, type DevOptions } from './dev.js'
@@ -22,7 +23,7 @@ export { KV_LIMITS } from './kv.js'
 export { TEMPLATE_LIMITS, loadTemplate, type LoadedTemplate } from './load.js'
 export { parseManifest } from './manifest.js'
 export { templateCommand, runLocally, USAGE, type CommandOptions, type LocalRunner } from './cli.js'
-export type { CurrentTemplate, TemplatesService } from './service.js'
+export type { TemplatesService } from './service.js'
 
 /** Extra time the stream layer gives a call past the longest deadline a template may have, before it answers `timeout` itself. */
 const HANDLER_MARGIN_MS = 5_000

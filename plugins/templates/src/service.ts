@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import { GoopError, TEMPLATE_NAME_PATTERN, type LogicModule, type LogicRuntime, type PluginContext, type TemplateRuntime } from '@goop/sdk'
-import { applyTemplate, ConfirmNeeded, describePlan, needsConfirm, planApply, planRemove, removeTemplate, type ApplyEnv, type ApplyResult, type RemoveResult } from './apply.js'
+import { applyTemplate, ConfirmNeeded, describePlan, needsConfirm, planApply, planRemove, removeTemplate, type ApplyEnv } from './apply.js'
+import type { ApplyResult, CurrentTemplate, Listed, RemoveResult, TemplateList, TemplateSummary } from './api-types.js'
 import { CALL_LIMITS, parseCall, sizeOf, type CallClient, type CallRequest } from './calls.js'
-import { bundledDir, listDir, localDir, locate, summaryOf, type Listed, type TemplateSummary } from './catalog.js'
+import { bundledDir, listDir, localDir, locate, summaryOf } from './catalog.js'
 import type { TemplatesConfig } from './config.js'
 import type { DataApi } from './data-api.js'
 import { fail } from './errors.js'
@@ -12,23 +13,13 @@ import type { KvStore } from './kv.js'
 import { limitsOf, loadLogic, loadTemplate } from './load.js'
 import type { CallLimiter } from './rate-limit.js'
 
-/** The applied template as the peer has it now. */
-export interface CurrentTemplate extends TemplateSummary {
-  /** When it was applied (ISO), and from where (a bundled name, a folder, an archive). */
-  appliedAt: string
-  source: string
-  tables: string[]
-  /** Its logic: loaded (with the functions it exports), or the reason it could not be. `null` for a static template. */
-  logic: { loaded: boolean, exports: string[], error?: string } | null
-}
-
 /**
  * The `templates` service (`ctx.use('templates')` in a plugin that lists `requires: ['templates']`).
  * One template is applied at a time; applies and removals run one after the other.
  */
 export interface TemplatesService {
   /** The bundled templates, the owner's own (`<peer>/templates/`), and the applied one. Broken ones are listed with their error. */
-  list(): Promise<{ bundled: Listed[], local: Listed[], current: CurrentTemplate | null }>
+  list(): Promise<TemplateList>
   current(): CurrentTemplate | null
   /** Read and check a template (manifest, files, logic compiled) without applying it. */
   check(nameOrPath: string): Promise<TemplateSummary>

@@ -1,5 +1,5 @@
 import type { ColumnDef, Row } from '@goop/sdk'
-import type { DbTable } from './db-api.js'
+import type { TableInfo } from './db-api.js'
 import { cellText, formatDate, TYPE_LABELS } from './db-format.js'
 import { db, loadRows, nextPage, PAGE_SIZE, pageIndex, prevPage, toggleSort, type DbState } from './db-store.js'
 import { Empty } from './components.js'
@@ -64,7 +64,7 @@ export function Pager (props: { s: DbState, total: number, id?: string }) {
   )
 }
 
-export function RowsView (props: { table: DbTable, onEdit: (row: Row) => void, onAdd: () => void }) {
+export function RowsView (props: { table: TableInfo, onEdit: (row: Row) => void, onAdd: () => void }) {
   const { table } = props
   const s = db.use()
   const author = useAuthor()

@@ -1,7 +1,7 @@
 import type { Row } from '@goop/sdk'
 import { useEffect, useState } from 'preact/hooks'
 import { Badge, Empty } from './components.js'
-import { dropTable, type DbTable } from './db-api.js'
+import { dropTable, type TableInfo } from './db-api.js'
 import { backupFile, policyParts, policySummary, sourceLabel } from './db-format.js'
 import { db, refreshTables, selectedTable, selectTable, toastError } from './db-store.js'
 import { RowsView } from './database-rows.js'
@@ -29,7 +29,7 @@ function open (name: string): void {
   selectTable(name)
 }
 
-async function drop (t: DbTable): Promise<void> {
+async function drop (t: TableInfo): Promise<void> {
   const ok = await confirmDialog({
     title: `Drop table ${t.name}?`,
     body: <>

@@ -1,4 +1,5 @@
-import type { ColumnDef, DataOpName, DataRequest, DataResults, DataSchemaInput, Policy } from '@goop/sdk'
+import type { DataOpName, DataRequest, DataResults, DataSchemaInput } from '@goop/sdk'
+import type { ApplyReport, TableInfo } from '@goop/plugin-data/api'
 import { api } from './api.js'
 
 /**
@@ -7,28 +8,13 @@ import { api } from './api.js'
  * owner, so policies never hide a row or refuse a change here (only the schema's checks do).
  */
 
-/** A table as the owner's list describes it. */
-export interface DbTable {
-  name: string
-  description?: string
-  columns: Array<{ name: string } & ColumnDef>
-  policy: Policy
-  /** Who declared it: `owner` (applied here or with `goop data apply`) or `template:<name>`. */
-  source: string
-  rows: number
-}
-
-export interface SchemaReport {
-  /** What happened to each table named (`action`: e.g. created, altered, unchanged), in words. */
-  tables: Array<{ name: string, action: string, changes?: Array<string | Record<string, unknown>> }>
-  /** The file the affected rows were saved to before a destructive change. */
-  backup?: string
-}
+/** A table as the owner's list describes it, and what applying a schema reports: the plugin's own shapes (types only). */
+export type { ApplyReport, TableInfo }
 
 const BASE = '/x/data'
 
-export async function listTables (): Promise<DbTable[]> {
-  return (await api<{ tables: DbTable[] }>('GET', `${BASE}/tables`)).tables
+export async function listTables (): Promise<TableInfo[]> {
+  return (await api<{ tables: TableInfo[] }>('GET', `${BASE}/tables`)).tables
 }
 
 /** One data operation as the owner; the result is typed by the operation. */
@@ -37,8 +23,8 @@ export async function dataOp<R extends DataRequest> (req: R): Promise<DataResult
 }
 
 /** Apply a schema; without `force` a change that would lose data answers 409 `destructive`. */
-export async function applySchema (schema: DataSchemaInput, force = false): Promise<SchemaReport> {
-  return await api<SchemaReport>('POST', `${BASE}/schema${force ? '?force=1' : ''}`, schema)
+export async function applySchema (schema: DataSchemaInput, force = false): Promise<ApplyReport> {
+  return await api<ApplyReport>('POST', `${BASE}/schema${force ? '?force=1' : ''}`, schema)
 }
 
 export async function dropTable (name: string): Promise<{ backup?: string }> {

@@ -1,6 +1,6 @@
 import type { Row } from '@goop/sdk'
 import { ApiError } from './api.js'
-import { dataOp, listTables, type DbTable } from './db-api.js'
+import { dataOp, listTables, type TableInfo } from './db-api.js'
 import { onDataChanged } from './data.js'
 import { createStore } from './store.js'
 import { toast } from './toast.js'
@@ -15,7 +15,7 @@ export const PAGE_SIZE = 50
 export interface Sort { column: string, dir: 'asc' | 'desc' }
 
 export interface DbState {
-  tables: DbTable[] | null
+  tables: TableInfo[] | null
   /** Why the list could not be read (`not_found`: the data plugin is not running). */
   error: { code?: string, message: string } | null
   selected: string | null
@@ -41,7 +41,7 @@ export const db = createStore<DbState>({
 })
 
 export const pageIndex = (s: DbState): number => s.pages.length - 1
-export const selectedTable = (s: DbState): DbTable | undefined => s.tables?.find(t => t.name === s.selected)
+export const selectedTable = (s: DbState): TableInfo | undefined => s.tables?.find(t => t.name === s.selected)
 
 export async function refreshTables (): Promise<void> {
   try {

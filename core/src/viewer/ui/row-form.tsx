@@ -1,7 +1,7 @@
 import type { ColumnDef, Row, Value } from '@goop/sdk'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError } from './api.js'
-import { dataOp, type DbTable } from './db-api.js'
+import { dataOp, type TableInfo } from './db-api.js'
 import { columnLimits, formatDate, TYPE_LABELS } from './db-format.js'
 import { afterChange, toastError } from './db-store.js'
 import { onDataChanged } from './data.js'
@@ -81,13 +81,13 @@ function columnOf (message: string, columns: Column[]): string | null {
   return best?.name ?? null
 }
 
-function initialDraft (table: DbTable, row: Row | null): Draft {
+function initialDraft (table: TableInfo, row: Row | null): Draft {
   const d: Draft = {}
   for (const c of table.columns) d[c.name] = toDraft(c, row != null ? row[c.name] : c.default as Value | undefined)
   return d
 }
 
-export function RowForm (props: { table: DbTable, row: Row | null, onClose: () => void }) {
+export function RowForm (props: { table: TableInfo, row: Row | null, onClose: () => void }) {
   const { table, row } = props
   const [start] = useState(() => initialDraft(table, row))
   const [draft, setDraft] = useState<Draft>(start)

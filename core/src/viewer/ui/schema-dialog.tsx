@@ -1,7 +1,7 @@
 import type { DataSchemaInput, TableDefInput } from '@goop/sdk'
 import { useState } from 'preact/hooks'
 import { ApiError } from './api.js'
-import { applySchema, type DbTable, type SchemaReport } from './db-api.js'
+import { applySchema, type TableInfo, type ApplyReport } from './db-api.js'
 import { backupFile } from './db-format.js'
 import { db, refreshTables, selectTable } from './db-store.js'
 import { Modal } from './modal.js'
@@ -15,13 +15,13 @@ import { toast } from './toast.js'
  */
 
 /** A table as it would be declared again (the list adds `name`, `source` and `rows`, a schema has none of them). */
-export function tableDef (t: DbTable): TableDefInput {
+export function tableDef (t: TableInfo): TableDefInput {
   const columns: TableDefInput['columns'] = {}
   for (const { name, ...def } of t.columns) columns[name] = def
   return { ...(t.description != null ? { description: t.description } : {}), columns, policy: t.policy }
 }
 
-export const schemaText = (tables: DbTable[]): string =>
+export const schemaText = (tables: TableInfo[]): string =>
   JSON.stringify({ tables: Object.fromEntries(tables.map(t => [t.name, tableDef(t)])) }, null, 2)
 
 const EXAMPLE: DataSchemaInput = {
@@ -65,7 +65,7 @@ export function SchemaDialog (props: { onClose: () => void }) {
   const [text, setText] = useState(() => open != null ? schemaText([open]) : EXAMPLE_TEXT)
   const [error, setError] = useState<string | null>(null)
   const [destructive, setDestructive] = useState<string | null>(null)
-  const [report, setReport] = useState<SchemaReport | null>(null)
+  const [report, setReport] = useState<ApplyReport | null>(null)
   const [busy, setBusy] = useState(false)
 
   const apply = async (force: boolean): Promise<void> => {
@@ -154,7 +154,7 @@ export function SchemaDialog (props: { onClose: () => void }) {
 
 const ACTIONS: Record<string, string> = { create: 'Created', created: 'Created', migrate: 'Changed', migrated: 'Changed', alter: 'Changed', altered: 'Changed', unchanged: 'Unchanged', none: 'Unchanged' }
 
-function Report ({ report }: { report: SchemaReport }) {
+function Report ({ report }: { report: ApplyReport }) {
   return (
     <div id='schema-report' class='schema-report' role='status'>
       <ul>
@@ -164,7 +164,7 @@ function Report ({ report }: { report: SchemaReport }) {
               <span class='mono strong'>{t.name}</span>
               <span class={`badge action-${t.action}`}>{ACTIONS[t.action] ?? t.action}</span>
             </div>
-            {t.changes != null && t.changes.length > 0 && <ul class='changes'>{t.changes.map((c, i) => <li key={i}>{typeof c === 'string' ? c : JSON.stringify(c)}</li>)}</ul>}
+            {t.changes.length > 0 && <ul class='changes'>{t.changes.map((c, i) => <li key={i}>{c}</li>)}</ul>}
           </li>
         ))}
       </ul>

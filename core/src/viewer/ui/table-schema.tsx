@@ -1,11 +1,11 @@
-import type { DbTable } from './db-api.js'
+import type { TableInfo } from './db-api.js'
 import { columnLimits, OPERATION_LABELS, OPERATIONS, policySentence, TYPE_LABELS } from './db-format.js'
 
 /**
  * A table's declaration, read-only: its columns (type, required, limits) and, in plain sentences,
  * what visitors may do. Changing either goes through "Apply schema", the one way a schema changes.
  */
-export function TableSchema ({ table }: { table: DbTable }) {
+export function TableSchema ({ table }: { table: TableInfo }) {
   return (
     <div class='table-schema'>
       <section class='schema-card' aria-labelledby='db-columns-title'>

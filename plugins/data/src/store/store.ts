@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import { eq } from 'drizzle-orm'
-import { NAME_PATTERN, type ColumnDef, type DataChanged, type DataResult, type DataSchemaDef, type Policy, type TableDef } from '@goop/sdk'
+import { NAME_PATTERN, type DataChanged, type DataResult, type DataSchemaDef, type TableDef } from '@goop/sdk'
+import type { ApplyReport, TableInfo } from '../api-types.js'
 import { readBackup, writeBackup, type BackupTableSource } from './backup.js'
 import { createIndexSql, createTableSql, wantedIndexes } from './ddl.js'
 import { fail, q } from './errors.js'
@@ -20,22 +21,6 @@ export interface DataStoreOptions extends OpenOptions {
   backupDir: string
   /** The system tables' migrations (default: the package's `drizzle/` folder). */
   migrationsFolder?: string
-}
-
-export interface ApplyReport {
-  tables: Array<{ name: string, action: 'created' | 'migrated' | 'unchanged', changes: string[] }>
-  /** The backup taken before a forced destructive change. */
-  backup?: string
-}
-
-export interface TableInfo {
-  name: string
-  description?: string
-  columns: Array<{ name: string } & ColumnDef>
-  policy: Policy
-  /** Who declared the table: `owner`, `template:<name>`, or what a restored backup said. */
-  source: string
-  rows: number
 }
 
 /**
