@@ -229,3 +229,42 @@ describe('hostile frames on /goop/mq/1.0.0', () => {
     await stillServes()
   })
 })
+
+describe('replies written in one turn of the event loop', () => {
+  let a: TestPeer, b: TestPeer
+  const PROTOCOL = '/goop-test/echo/1.0.0'
+  const echo = probe('echo')
+
+  before(async () => {
+    a = await startTestPeer()
+    b = await startTestPeer({ plugins: [echo.plugin] })
+    await connect(a, b)
+    echo.ctx().streams.handle(PROTOCOL, req => ({ body: req.body }))
+  })
+  after(async () => { await a?.cleanup(); await b?.cleanup() })
+
+  it('leave in one send: 50 requests in one chunk come back in a few chunks, not 50, complete and in order', async () => {
+    const N = 50
+    const stream = await a.node.dialProtocol(b.node.peerId, PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    try {
+      const requests = Array.from({ length: N }, (_, i) => encodeFrame({ header: { i, k: 'q', b: { n: i } } }, MIB))
+      // The replies the server writes, byte for byte: what must arrive, however it is cut into chunks.
+      const expected = Array.from({ length: N }, (_, i) => encodeFrame({ header: { i, k: 'r', b: { n: i } } }, MIB))
+      const want = expected.reduce((n, f) => n + f.length, 0)
+      stream.send(concat(...requests))
+      const chunks: Uint8Array[] = []
+      let got = 0
+      for await (const chunk of stream) {
+        const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        chunks.push(bytes)
+        got += bytes.length
+        if (got >= want) break
+      }
+      assert.deepEqual(concat(...chunks), concat(...expected), 'every reply, in order')
+      // One send per reply would arrive as (about) one chunk per reply.
+      assert.ok(chunks.length <= 5, `${N} replies arrived in ${chunks.length} chunks`)
+    } finally {
+      stream.abort(new Error('test done'))
+    }
+  })
+})
